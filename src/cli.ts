@@ -1,0 +1,105 @@
+#!/usr/bin/env bun
+// The command line: flags with environment fallbacks, then start the listeners and wait for a
+// signal. Every problem found before listening is one line on stderr and a non-zero exit.
+
+import { defineCommand, runMain } from "citty";
+import pkg from "../package.json" with { type: "json" };
+import { DEFAULT_LIMITS, DEFAULT_LISTEN, formatAddress, parseListenList, validUpstreamHost, type Limits } from "./config";
+import { configureLog, log, LOG_LEVEL_NAMES, type LogLevelName } from "./log";
+import { startProxy } from "./server";
+
+function die(msg: string): never {
+  process.stderr.write(`cmux-proxy: ${msg}\n`);
+  process.exit(2);
+}
+
+/** Every value of a repeatable flag (citty keeps only the last one). */
+function repeated(rawArgs: string[], flag: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!;
+    if (a === `--${flag}` && i + 1 < rawArgs.length) out.push(rawArgs[++i]!);
+    else if (a.startsWith(`--${flag}=`)) out.push(a.slice(flag.length + 3));
+  }
+  return out;
+}
+
+const LIMIT_FLAGS: Record<keyof Limits, { flag: string; env: string; description: string }> = {
+  maxHeadBytes: { flag: "max-head-bytes", env: "CMUX_MAX_HEAD_BYTES", description: "largest request/response head (431/502 beyond)" },
+  maxHeaders: { flag: "max-headers", env: "CMUX_MAX_HEADERS", description: "most header fields in a head" },
+  headTimeout: { flag: "head-timeout", env: "CMUX_HEAD_TIMEOUT", description: "seconds to receive a whole request head" },
+  idleTimeout: { flag: "idle-timeout", env: "CMUX_IDLE_TIMEOUT", description: "seconds an idle keep-alive client is kept" },
+  connectTimeout: { flag: "connect-timeout", env: "CMUX_CONNECT_TIMEOUT", description: "seconds to connect upstream (504 beyond)" },
+  upstreamTimeout: { flag: "upstream-timeout", env: "CMUX_UPSTREAM_TIMEOUT", description: "seconds to the upstream's first response byte (504 beyond)" },
+  shutdownTimeout: { flag: "shutdown-timeout", env: "CMUX_SHUTDOWN_TIMEOUT", description: "seconds in-flight requests get on SIGINT/SIGTERM" },
+};
+
+function limitArgs() {
+  const args: Record<string, { type: "string"; description: string; valueHint: string }> = {};
+  for (const [key, f] of Object.entries(LIMIT_FLAGS)) {
+    const dflt = DEFAULT_LIMITS[key as keyof Limits];
+    args[f.flag] = { type: "string", description: `${f.description} (env ${f.env}, default ${dflt})`, valueHint: "N" };
+  }
+  return args;
+}
+
+const main = defineCommand({
+  meta: { name: "cmux-proxy", version: pkg.version, description: pkg.description },
+  args: {
+    listen: {
+      type: "string",
+      description: `listen address(es), repeatable or comma-separated: HOST:PORT, [IPV6]:PORT (env CMUX_LISTEN, default ${DEFAULT_LISTEN})`,
+      valueHint: "ADDR",
+    },
+    "upstream-host": {
+      type: "string",
+      description: "upstream host (IP or name) when no workspace is named (env CMUX_UPSTREAM_HOST, default 127.0.0.1)",
+      valueHint: "HOST",
+    },
+    "log-level": {
+      type: "string",
+      description: `${LOG_LEVEL_NAMES.join("|")} (env CMUX_LOG_LEVEL, default info)`,
+      valueHint: "LEVEL",
+    },
+    "log-json": { type: "boolean", description: "log JSON lines (env CMUX_LOG_JSON=1)" },
+    ...limitArgs(),
+  },
+  run({ args, rawArgs }) {
+    const env = process.env;
+    const listenValues = repeated(rawArgs, "listen");
+    const listen = parseListenList(listenValues.length > 0 ? listenValues : [env.CMUX_LISTEN || DEFAULT_LISTEN]);
+    if (typeof listen === "string") die(listen);
+
+    const upstreamHost = (args["upstream-host"] as string | undefined) ?? (env.CMUX_UPSTREAM_HOST || "127.0.0.1");
+    if (!validUpstreamHost(upstreamHost)) die(`invalid --upstream-host "${upstreamHost}" (expected an IP or a host name)`);
+
+    const level = ((args["log-level"] as string | undefined) ?? (env.CMUX_LOG_LEVEL || "info")).toLowerCase();
+    if (!(LOG_LEVEL_NAMES as readonly string[]).includes(level)) die(`invalid log level "${level}" (expected ${LOG_LEVEL_NAMES.join(", ")})`);
+    configureLog(level as LogLevelName, Boolean(args["log-json"]) || env.CMUX_LOG_JSON === "1");
+
+    const limits = { ...DEFAULT_LIMITS };
+    for (const [key, f] of Object.entries(LIMIT_FLAGS)) {
+      const raw = (args[f.flag] as string | undefined) ?? env[f.env];
+      if (raw === undefined || raw === "") continue;
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n <= 0) die(`invalid --${f.flag} "${raw}" (expected a positive number)`);
+      limits[key as keyof Limits] = n;
+    }
+
+    const proxy = startProxy({ listen, upstreamHost, limits });
+    if (typeof proxy === "string") die(proxy);
+    log.info(`cmux-proxy ${pkg.version} listening on ${proxy.addresses.map(formatAddress).join(", ")} (upstream ${upstreamHost})`);
+
+    let stopping = false;
+    const onSignal = (sig: string) => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      log.info(`${sig}: no longer accepting; finishing in-flight requests (at most ${limits.shutdownTimeout}s)`);
+      void proxy.stop(true).then(() => process.exit(0));
+    };
+    process.on("SIGINT", () => onSignal("SIGINT"));
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
+  },
+});
+
+void runMain(main);

@@ -1,0 +1,116 @@
+// Listen addresses and the proxy's settings. Pure: parsing, validation, dedupe and defaults only.
+
+import { isIP } from "node:net";
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+  family: 4 | 6;
+}
+
+export interface Limits {
+  maxHeadBytes: number;
+  maxHeaders: number;
+  /** Seconds a client has to send a complete request head once it has started one. */
+  headTimeout: number;
+  /** Seconds an idle keep-alive client connection is kept. */
+  idleTimeout: number;
+  /** Seconds to establish an upstream connection. */
+  connectTimeout: number;
+  /** Seconds from the request being sent to the upstream's first response byte. */
+  upstreamTimeout: number;
+  /** Seconds in-flight exchanges get to finish on SIGINT/SIGTERM. */
+  shutdownTimeout: number;
+}
+
+export interface Config {
+  listen: ListenAddress[];
+  upstreamHost: string;
+  limits: Limits;
+}
+
+export const DEFAULT_LISTEN = "0.0.0.0:8080,127.0.0.1:8080";
+
+export const DEFAULT_LIMITS: Limits = {
+  maxHeadBytes: 64 * 1024,
+  maxHeaders: 256,
+  headTimeout: 30,
+  idleTimeout: 60,
+  connectTimeout: 5,
+  upstreamTimeout: 120,
+  shutdownTimeout: 10,
+};
+
+export function formatAddress(a: { host: string; port: number; family: 4 | 6 }): string {
+  return a.family === 6 ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/** `1.2.3.4:80`, `[::1]:80`, `localhost:80` or a bare port (all IPv4 interfaces). */
+export function parseListenAddress(text: string): ListenAddress | string {
+  const s = text.trim();
+  let host: string;
+  let portText: string;
+  const v6 = /^\[([^\]]*)\]:([^:]*)$/.exec(s);
+  if (v6 !== null) {
+    host = v6[1]!;
+    portText = v6[2]!;
+    if (isIP(host) !== 6) return `invalid listen address "${s}": "${host}" is not an IPv6 address`;
+  } else if (/^[0-9]+$/.test(s)) {
+    host = "0.0.0.0";
+    portText = s;
+  } else {
+    const colon = s.lastIndexOf(":");
+    if (colon === -1) return `invalid listen address "${s}" (expected HOST:PORT, [IPV6]:PORT or PORT)`;
+    host = s.slice(0, colon);
+    portText = s.slice(colon + 1);
+    if (host.includes(":")) return `invalid listen address "${s}": write IPv6 addresses as [ADDR]:PORT`;
+    if (isIP(host) === 0 && host !== "localhost") {
+      return `invalid listen address "${s}": "${host}" is not an IPv4 address`;
+    }
+  }
+  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) {
+    return `invalid listen address "${s}": port "${portText}" is not 0-65535`;
+  }
+  if (host === "localhost") host = "127.0.0.1";
+  return { host, port: Number(portText), family: isIP(host) === 6 ? 6 : 4 };
+}
+
+function isWildcard(a: ListenAddress): boolean {
+  return a.host === "0.0.0.0" || a.host === "::";
+}
+
+/**
+ * Drops exact duplicates and addresses a wildcard on the same port and family already covers, so the
+ * default `0.0.0.0:8080,127.0.0.1:8080` binds once. Port 0 (ephemeral) entries are all distinct.
+ */
+export function dedupeListen(addrs: ListenAddress[]): ListenAddress[] {
+  const out: ListenAddress[] = [];
+  for (const a of addrs) {
+    if (a.port !== 0) {
+      const covered = addrs.some((w) => w.port === a.port && w.family === a.family && isWildcard(w) && !isWildcard(a));
+      if (covered) continue;
+      if (out.some((o) => o.port === a.port && o.host === a.host)) continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+/** Every --listen value may hold a comma-separated list. */
+export function parseListenList(values: string[]): ListenAddress[] | string {
+  const addrs: ListenAddress[] = [];
+  for (const v of values) {
+    for (const part of v.split(",")) {
+      if (part.trim() === "") continue;
+      const a = parseListenAddress(part);
+      if (typeof a === "string") return a;
+      addrs.push(a);
+    }
+  }
+  if (addrs.length === 0) return "no listen address given";
+  return dedupeListen(addrs);
+}
+
+export function validUpstreamHost(host: string): boolean {
+  return isIP(host) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(host);
+}

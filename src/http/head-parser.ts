@@ -1,0 +1,233 @@
+// Incremental, bounded, strict HTTP/1.1 head parser for requests and responses.
+//
+// `findHeadEnd` is the incremental part: it scans only bytes it has not seen, answers "need more"
+// with where to resume, and refuses bare LF so that `\n` and `\r\n` can never disagree about where a
+// head ends (a classic smuggling vector). Once the end is known the head is decoded as latin1 (one
+// char per byte, so re-serialising is byte exact) and parsed strictly in one pass.
+
+import { HttpError } from "./errors";
+
+export interface HeadLimits {
+  maxHeadBytes: number;
+  maxHeaders: number;
+}
+
+/** Header fields as parallel arrays: names keep their case, `lower` is for lookups. */
+export interface Fields {
+  names: string[];
+  lower: string[];
+  values: string[];
+}
+
+export interface RequestHead extends Fields {
+  method: string;
+  target: string;
+  /** HTTP/1.minor */
+  minor: 0 | 1;
+}
+
+export interface ResponseHead extends Fields {
+  status: number;
+  reason: string;
+  minor: 0 | 1;
+}
+
+/** The head spans [start, end) of the buffer, including the terminating empty line. */
+export interface HeadSpan {
+  start: number;
+  end: number;
+}
+
+const LF = 10;
+const CR = 13;
+// Leading empty lines before a request line are tolerated [RFC 9112 §2.2], but only a few.
+const MAX_LEADING_EMPTY_LINES = 4;
+
+/**
+ * Looks for the end of a head in buf[start, end), resuming the scan at `resume` (a line start
+ * returned by an earlier call, or `start`). Returns the span, or a number: the resume point when more
+ * bytes are needed, or an HttpError.
+ */
+export function findHeadEnd(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  resume: number,
+  limits: HeadLimits,
+): HeadSpan | number | HttpError {
+  // Tolerated leading empty lines are re-skipped on every call (a handful of bytes at most) so the
+  // resume point never has to carry that state.
+  let headStart = start;
+  let empties = 0;
+  while (headStart + 1 < end && buf[headStart] === CR && buf[headStart + 1] === LF) {
+    if (++empties > MAX_LEADING_EMPTY_LINES) return new HttpError(400, "too many empty lines before the request line");
+    headStart += 2;
+  }
+  let lineStart = Math.max(resume, headStart);
+  for (;;) {
+    const lf = buf.indexOf(LF, lineStart);
+    if (lf === -1 || lf >= end) {
+      if (end - headStart > limits.maxHeadBytes) return tooLarge(limits);
+      return lineStart;
+    }
+    if (lf === headStart || buf[lf - 1] !== CR) {
+      return new HttpError(400, "bare LF in message head (lines must end with CRLF)");
+    }
+    if (lf - 1 === lineStart && lineStart !== headStart) {
+      if (lf + 1 - headStart > limits.maxHeadBytes) return tooLarge(limits);
+      return { start: headStart, end: lf + 1 };
+    }
+    lineStart = lf + 1;
+  }
+}
+
+function tooLarge(limits: HeadLimits): HttpError {
+  return new HttpError(431, `message head larger than ${limits.maxHeadBytes} bytes`);
+}
+
+export function decodeHead(buf: Uint8Array, span: HeadSpan): string {
+  // Drop the final CRLFCRLF: what is left is lines joined by CRLF.
+  return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString("latin1", span.start, span.end - 4);
+}
+
+// RFC 9110 §5.6.2 tchar
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+  TCHAR[c.charCodeAt(0)] = 1;
+}
+
+function isToken(s: string, from: number, to: number): boolean {
+  if (from >= to) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+/** field-value: visible chars, obs-text, SP and HTAB; never NUL, CR, LF or other controls. */
+function isFieldValue(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 9) || c === 0x7f) return false;
+  }
+  return true;
+}
+
+function parseFields(text: string, from: number, limits: HeadLimits, fields: Fields): HttpError | null {
+  let pos = from;
+  while (pos < text.length) {
+    let eol = text.indexOf("\r\n", pos);
+    if (eol === -1) eol = text.length;
+    const first = text.charCodeAt(pos);
+    if (first === 32 || first === 9) return new HttpError(400, "obsolete line folding in header (continuation line)");
+    const colon = text.indexOf(":", pos);
+    if (colon === -1 || colon > eol) return new HttpError(400, `header line without a colon: "${clip(text, pos, eol)}"`);
+    if (!isToken(text, pos, colon)) {
+      return new HttpError(400, `invalid header name: "${clip(text, pos, colon)}" (no spaces or controls before the colon)`);
+    }
+    let vs = colon + 1;
+    let ve = eol;
+    while (vs < ve && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
+    while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
+    if (!isFieldValue(text, vs, ve)) {
+      return new HttpError(400, `invalid character in value of header "${text.slice(pos, colon)}"`);
+    }
+    if (fields.names.length >= limits.maxHeaders) {
+      return new HttpError(431, `more than ${limits.maxHeaders} header fields`);
+    }
+    const name = text.slice(pos, colon);
+    fields.names.push(name);
+    fields.lower.push(name.toLowerCase());
+    fields.values.push(text.slice(vs, ve));
+    pos = eol + 2;
+  }
+  return null;
+}
+
+function clip(s: string, from: number, to: number): string {
+  const t = s.slice(from, Math.min(to, from + 40));
+  return JSON.stringify(t).slice(1, -1);
+}
+
+/** "HTTP/1.1" -> 1, "HTTP/1.0" -> 0, another well-formed version -> 505, anything else -> 400. */
+function parseVersion(s: string): 0 | 1 | HttpError {
+  if (s === "HTTP/1.1") return 1;
+  if (s === "HTTP/1.0") return 0;
+  if (/^HTTP\/[0-9]\.[0-9]$/.test(s)) return new HttpError(505, `unsupported HTTP version ${s} (send HTTP/1.1)`);
+  return new HttpError(400, `invalid HTTP version "${clip(s, 0, s.length)}" (expected HTTP/1.1)`);
+}
+
+export function parseRequestHead(text: string, limits: HeadLimits): RequestHead | HttpError {
+  let eol = text.indexOf("\r\n");
+  if (eol === -1) eol = text.length;
+  const sp1 = text.indexOf(" ");
+  const sp2 = sp1 === -1 ? -1 : text.indexOf(" ", sp1 + 1);
+  if (sp1 === -1 || sp2 === -1 || sp2 > eol || text.indexOf(" ", sp2 + 1) !== -1 && text.indexOf(" ", sp2 + 1) < eol) {
+    return new HttpError(400, `malformed request line "${clip(text, 0, eol)}" (expected "METHOD target HTTP/1.1")`);
+  }
+  if (!isToken(text, 0, sp1)) return new HttpError(400, `invalid method "${clip(text, 0, sp1)}"`);
+  for (let i = sp1 + 1; i < sp2; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return new HttpError(400, "invalid character in request target");
+  }
+  if (sp2 === sp1 + 1) return new HttpError(400, "empty request target");
+  const minor = parseVersion(text.slice(sp2 + 1, eol));
+  if (minor instanceof HttpError) return minor;
+  const head: RequestHead = {
+    method: text.slice(0, sp1),
+    target: text.slice(sp1 + 1, sp2),
+    minor,
+    names: [],
+    lower: [],
+    values: [],
+  };
+  const err = parseFields(text, eol + 2, limits, head);
+  return err ?? head;
+}
+
+export function parseResponseHead(text: string, limits: HeadLimits): ResponseHead | HttpError {
+  let eol = text.indexOf("\r\n");
+  if (eol === -1) eol = text.length;
+  const line = text.slice(0, eol);
+  const m = /^(HTTP\/1\.[01]) ([0-9]{3})(?: ([^]*))?$/.exec(line);
+  if (m === null || !isFieldValue(line, 0, line.length)) {
+    return new HttpError(502, `upstream sent a malformed status line "${clip(line, 0, line.length)}"`);
+  }
+  const head: ResponseHead = {
+    status: Number(m[2]),
+    reason: m[3] ?? "",
+    minor: m[1] === "HTTP/1.1" ? 1 : 0,
+    names: [],
+    lower: [],
+    values: [],
+  };
+  const err = parseFields(text, eol + 2, limits, head);
+  if (err !== null) return new HttpError(502, `upstream sent an invalid response head: ${err.reason}`);
+  return head;
+}
+
+/** All values of a header (by lowercase name), in order. */
+export function fieldValues(f: Fields, lowerName: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < f.lower.length; i++) if (f.lower[i] === lowerName) out.push(f.values[i]!);
+  return out;
+}
+
+export function fieldValue(f: Fields, lowerName: string): string | undefined {
+  const i = f.lower.indexOf(lowerName);
+  return i === -1 ? undefined : f.values[i];
+}
+
+/** Comma-separated list members across all instances of a header, trimmed and lowercased. */
+export function fieldTokens(f: Fields, lowerName: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < f.lower.length; i++) {
+    if (f.lower[i] !== lowerName) continue;
+    for (const part of f.values[i]!.split(",")) {
+      const t = part.trim().toLowerCase();
+      if (t !== "") out.push(t);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+// Outbound head serialisation. Hop-by-hop headers [RFC 9110 §7.6.1] and the proxy's own routing
+// headers are dropped; every other field is kept in order, with its multiplicity (Set-Cookie) and the
+// case of its name. Transfer-Encoding and Content-Length are kept as received: bodies are forwarded
+// verbatim, so the framing headers stay true.
+
+import { fieldTokens, type Fields, type RequestHead, type ResponseHead } from "./head-parser";
+
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]);
+
+export function isInternalHeader(lowerName: string): boolean {
+  return lowerName.startsWith("x-cmux-") && lowerName.endsWith("-internal");
+}
+
+function appendFields(out: string, f: Fields, keepUpgrade: boolean): string {
+  const listed = f.lower.includes("connection") ? fieldTokens(f, "connection") : null;
+  for (let i = 0; i < f.names.length; i++) {
+    const lower = f.lower[i]!;
+    if (HOP_BY_HOP.has(lower) && !(keepUpgrade && lower === "upgrade")) continue;
+    if (isInternalHeader(lower)) continue;
+    if (listed !== null && listed.includes(lower) && !(keepUpgrade && lower === "upgrade")) continue;
+    out += f.names[i] + ": " + f.values[i] + "\r\n";
+  }
+  return out;
+}
+
+/** Absolute-form targets become origin-form [RFC 9112 §3.2.2]; others pass byte for byte. */
+export function originForm(target: string): string {
+  const m = /^https?:\/\/[^/?#]*/i.exec(target);
+  if (m === null) return target;
+  const rest = target.slice(m[0].length);
+  return rest.startsWith("/") ? rest : "/" + rest;
+}
+
+export interface RequestRewrite {
+  upgrade: boolean;
+}
+
+export function serializeRequestHead(head: RequestHead, opts: RequestRewrite): string {
+  let out = `${head.method} ${originForm(head.target)} HTTP/1.${head.minor}\r\n`;
+  out = appendFields(out, head, opts.upgrade);
+  if (opts.upgrade) out += "Connection: Upgrade\r\n";
+  // An HTTP/1.0 upstream exchange is never reused (no keep-alive negotiation upstream).
+  else if (head.minor === 0) out += "Connection: close\r\n";
+  return out + "\r\n";
+}
+
+export interface ResponseRewrite {
+  /** The client connection stays open after this response. */
+  keepAlive: boolean;
+  clientMinor: 0 | 1;
+}
+
+export function serializeResponseHead(head: ResponseHead, opts: ResponseRewrite): string {
+  const switching = head.status === 101;
+  let out = `HTTP/1.1 ${head.status} ${head.reason}\r\n`;
+  out = appendFields(out, head, switching);
+  if (switching) out += "Connection: Upgrade\r\n";
+  else if (!opts.keepAlive) out += "Connection: close\r\n";
+  else if (opts.clientMinor === 0) out += "Connection: keep-alive\r\n";
+  return out + "\r\n";
+}

@@ -1,0 +1,68 @@
+// The write side of one socket. Bun's `write` takes what the kernel accepts and returns the count;
+// the rest is ours to hold. The outbox holds it, tells the caller to pause its source (`send` returns
+// false), and flushes on `drain`. Memory held is bounded by what one source read can add while paused.
+
+import type { Socket } from "bun";
+
+export class Outbox {
+  private queue: Uint8Array[] = [];
+  /** After everything queued is written: 1 = shut down the write side (FIN), 2 = close. */
+  private after: 0 | 1 | 2 = 0;
+
+  constructor(readonly socket: Socket<any>) {}
+
+  get empty(): boolean {
+    return this.queue.length === 0;
+  }
+
+  /** Writes or queues `data`; false means "queued: pause whoever produces for this socket". */
+  send(data: Uint8Array): boolean {
+    if (data.length === 0) return this.queue.length === 0;
+    if (this.queue.length > 0) {
+      this.queue.push(data);
+      return false;
+    }
+    const n = this.socket.write(data);
+    if (n >= data.length) return true;
+    // A negative count means the socket is closed: its close handler tears everything down.
+    if (n >= 0) this.queue.push(n === 0 ? data : data.subarray(n));
+    return n < 0;
+  }
+
+  /** On drain: writes what is queued; true once the queue is empty. */
+  flush(): boolean {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      const n = this.socket.write(head);
+      if (n < 0) {
+        this.queue.length = 0;
+        break;
+      }
+      if (n < head.length) {
+        this.queue[0] = head.subarray(n);
+        return false;
+      }
+      this.queue.shift();
+    }
+    this.finishIfDone();
+    return true;
+  }
+
+  /** Half-close (send FIN) once everything queued is out. */
+  shutdownWhenFlushed(): void {
+    if (this.after === 0) this.after = 1;
+    this.finishIfDone();
+  }
+
+  /** Close once everything queued is out. */
+  closeWhenFlushed(): void {
+    this.after = 2;
+    this.finishIfDone();
+  }
+
+  private finishIfDone(): void {
+    if (this.queue.length > 0 || this.after === 0) return;
+    if (this.after === 1) this.socket.shutdown();
+    else this.socket.end();
+  }
+}

@@ -1,0 +1,141 @@
+// Upstream connections: connecting with a timeout, and a pool of idle keep-alive connections per
+// target so consecutive requests (from any client) skip the TCP handshake.
+
+import type { Socket, SocketHandler } from "bun";
+import type { Deadlines, Expiring } from "../net/deadlines";
+import { Outbox } from "../net/outbox";
+import type { Target } from "../route";
+
+/** Whoever currently uses an upstream connection receives its events. */
+export interface UpstreamOwner {
+  onUpstreamData(up: Upstream, buf: Buffer): void;
+  onUpstreamDrain(up: Upstream): void;
+  onUpstreamEnd(up: Upstream): void;
+  onUpstreamClose(up: Upstream): void;
+}
+
+export class Upstream implements Expiring {
+  socket!: Socket<Upstream>;
+  out!: Outbox;
+  owner: UpstreamOwner | null = null;
+  /** Came from the pool: the server may have closed it meanwhile, so a safe request may be retried. */
+  reused = false;
+  deadline = 0;
+
+  constructor(
+    readonly key: string,
+    readonly pool: UpstreamPool,
+  ) {}
+
+  attach(s: Socket<Upstream>): void {
+    this.socket = s;
+    this.out = new Outbox(s);
+  }
+
+  /** Idle in the pool for too long: servers close idle connections too, better we do it first. */
+  expire(): void {
+    this.pool.discard(this);
+    this.socket.end();
+  }
+
+  close(): void {
+    this.owner = null;
+    this.pool.discard(this);
+    this.socket.end();
+  }
+}
+
+const handlers: SocketHandler<Upstream> = {
+  open(s) {
+    s.data.attach(s);
+  },
+  data(s, buf) {
+    const up = s.data;
+    if (up.owner !== null) up.owner.onUpstreamData(up, buf);
+    else up.close(); // bytes from an idle connection: it is out of step, never reuse it
+  },
+  drain(s) {
+    s.data.owner?.onUpstreamDrain(s.data);
+  },
+  end(s) {
+    const up = s.data;
+    if (up.owner !== null) up.owner.onUpstreamEnd(up);
+    else up.close();
+  },
+  close(s) {
+    const up = s.data;
+    const owner = up.owner;
+    up.owner = null;
+    up.pool.discard(up);
+    owner?.onUpstreamClose(up);
+  },
+  error() {
+    // `close` follows every error; the owner answers there.
+  },
+};
+
+export class UpstreamPool {
+  private readonly idle = new Map<string, Upstream[]>();
+
+  constructor(
+    private readonly deadlines: Deadlines,
+    /** Seconds an idle upstream connection is kept. */
+    private readonly idleSeconds: number,
+    private readonly maxIdlePerTarget: number,
+  ) {}
+
+  static key(t: Target): string {
+    return t.host + ":" + t.port;
+  }
+
+  /** An idle connection to the target, most recently used first, or null. */
+  take(key: string, owner: UpstreamOwner): Upstream | null {
+    const list = this.idle.get(key);
+    const up = list?.pop();
+    if (up === undefined) return null;
+    this.deadlines.remove(up);
+    up.deadline = 0;
+    up.reused = true;
+    up.owner = owner;
+    return up;
+  }
+
+  /** Opens a new connection; rejects with the socket error (ECONNREFUSED, ...). */
+  async connect(t: Target, owner: UpstreamOwner): Promise<Upstream> {
+    const up = new Upstream(UpstreamPool.key(t), this);
+    up.owner = owner;
+    await Bun.connect<Upstream>({ hostname: t.host, port: t.port, data: up, allowHalfOpen: true, socket: handlers });
+    return up;
+  }
+
+  /** Parks a connection whose last exchange ended cleanly. */
+  release(up: Upstream): void {
+    up.owner = null;
+    let list = this.idle.get(up.key);
+    if (list === undefined) {
+      list = [];
+      this.idle.set(up.key, list);
+    }
+    if (list.length >= this.maxIdlePerTarget) {
+      up.socket.end();
+      return;
+    }
+    list.push(up);
+    up.deadline = this.deadlines.now() + this.idleSeconds * 1000;
+    this.deadlines.add(up);
+  }
+
+  discard(up: Upstream): void {
+    const list = this.idle.get(up.key);
+    if (list === undefined) return;
+    const i = list.indexOf(up);
+    if (i === -1) return;
+    list.splice(i, 1);
+    this.deadlines.remove(up);
+    if (list.length === 0) this.idle.delete(up.key);
+  }
+
+  closeAll(): void {
+    for (const list of [...this.idle.values()]) for (const up of [...list]) up.close();
+  }
+}

@@ -1,0 +1,83 @@
+// Request head -> upstream target. Pure: the port comes from X-Cmux-Port-Internal or the Host
+// subdomain, the host from X-Cmux-Workspace-Internal, the Host subdomain, or --upstream-host.
+
+import type { ListenAddress } from "./config";
+import { HttpError } from "./http/errors";
+import { fieldValues, type Fields } from "./http/head-parser";
+import { workspaceIp } from "./workspace";
+
+export interface Target {
+  host: string;
+  port: number;
+}
+
+const PORT_HEADER = "x-cmux-port-internal";
+const WORKSPACE_HEADER = "x-cmux-workspace-internal";
+// `<workspace>-<port>.localhost[.][:port]`; the greedy workspace part makes the last `-` split.
+const HOST_ROUTE = /^(.+)-([0-9]+)\.localhost\.?(?::[0-9]*)?$/i;
+
+function parsePort(text: string): number | null {
+  const t = text.trim();
+  if (!/^[0-9]{1,5}$/.test(t)) return null;
+  const n = Number(t);
+  return n >= 1 && n <= 65535 ? n : null;
+}
+
+/** One value, or an error when repeated headers disagree (two targets for one request). */
+function single(f: Fields, lower: string, display: string): string | undefined | HttpError {
+  const values = fieldValues(f, lower);
+  if (values.length === 0) return undefined;
+  const first = values[0]!;
+  for (const v of values) {
+    if (v.trim() !== first.trim()) return new HttpError(400, `conflicting ${display} headers (send one)`);
+  }
+  return first;
+}
+
+export function route(head: Fields, upstreamHost: string): Target | HttpError {
+  const portHeader = single(head, PORT_HEADER, "X-Cmux-Port-Internal");
+  if (portHeader instanceof HttpError) return portHeader;
+  const wsHeader = single(head, WORKSPACE_HEADER, "X-Cmux-Workspace-Internal");
+  if (wsHeader instanceof HttpError) return wsHeader;
+
+  const hostMatch = HOST_ROUTE.exec(fieldValues(head, "host")[0] ?? "");
+  let port: number;
+  if (portHeader !== undefined) {
+    const p = parsePort(portHeader);
+    if (p === null) {
+      return new HttpError(400, `invalid port in X-Cmux-Port-Internal: ${JSON.stringify(portHeader)} (expected 1-65535)`);
+    }
+    port = p;
+  } else if (hostMatch !== null) {
+    const p = parsePort(hostMatch[2]!);
+    if (p === null) {
+      return new HttpError(400, `invalid port in Host "${hostMatch[0]}" (expected <workspace>-<1-65535>.localhost)`);
+    }
+    port = p;
+  } else {
+    return new HttpError(400, "missing required header: X-Cmux-Port-Internal");
+  }
+
+  const workspace = wsHeader ?? hostMatch?.[1];
+  if (workspace === undefined) return { host: upstreamHost, port };
+  const ip = workspaceIp(workspace);
+  if (!ip.ok) return new HttpError(400, `invalid workspace ${JSON.stringify(workspace)}: ${ip.reason}`);
+  return { host: ip.ip, port };
+}
+
+function isLoopback(host: string): boolean {
+  return host.startsWith("127.") || host === "::1" || host === "localhost" || host.startsWith("::ffff:127.");
+}
+
+/**
+ * Would this target reach one of the proxy's own listeners? A wildcard listener answers on every
+ * local address, `localAddresses` being the machine's interface addresses.
+ */
+export function isSelfTarget(t: Target, listening: ListenAddress[], localAddresses: ReadonlySet<string>): boolean {
+  for (const l of listening) {
+    if (l.port !== t.port) continue;
+    if (l.host === t.host) return true;
+    if ((l.host === "0.0.0.0" || l.host === "::") && (isLoopback(t.host) || localAddresses.has(t.host))) return true;
+  }
+  return false;
+}
