@@ -1,0 +1,26 @@
+// Finds the compiled cmux-proxy the bench measures: BENCH_CMUX_BIN, else the release build in dist/,
+// else a fresh `bun build --compile` of src/cli.ts into the bench's temp dir.
+import { existsSync } from "node:fs";
+
+export function cmuxBinary(repoRoot: string, tmp: string, override: string | undefined): { path: string; how: string } {
+  if (override) {
+    if (!existsSync(override)) throw new Error(`BENCH_CMUX_BIN=${override} does not exist`);
+    return { path: override, how: "BENCH_CMUX_BIN" };
+  }
+  const dist = `${repoRoot}/dist/cmux-proxy-linux-x64`;
+  if (process.arch === "x64" && existsSync(dist)) return { path: dist, how: "dist/cmux-proxy-linux-x64" };
+  const entry = `${repoRoot}/src/cli.ts`;
+  if (!existsSync(entry)) {
+    throw new Error(`cannot build cmux-proxy: ${entry} does not exist (leave it out with BENCH_SYSTEMS=direct,nginx-router,nginx-var,nginx-stream,bun-pipe)`);
+  }
+  const out = `${tmp}/cmux-proxy`;
+  const build = Bun.spawnSync([process.execPath, "build", "--compile", "--minify", entry, "--outfile", out], {
+    cwd: repoRoot,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  if (build.exitCode !== 0) {
+    throw new Error(`bun build --compile src/cli.ts failed:\n${build.stderr.toString()}${build.stdout.toString()}`);
+  }
+  return { path: out, how: "bun build --compile --minify src/cli.ts" };
+}

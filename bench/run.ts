@@ -1,0 +1,142 @@
+// `bun run bench`: starts the upstreams and every system, measures each scenario in rounds that
+// alternate the systems (A B C A B C ...), prints medians and cmux-proxy's ratios, and writes
+// bench/results/latest.json. Everything it starts is stopped on exit, on Ctrl-C and on error.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, release, tmpdir, totalmem } from "node:os";
+import { dirname, resolve } from "node:path";
+import { Children, logTail } from "./children";
+import { cmuxBinary } from "./cmux-binary";
+import { errorList, renderTable, Results, toJson } from "./report";
+import { type MeasureContext, SCENARIOS } from "./scenarios";
+import { readSettings } from "./settings";
+import { makeSystems, type System } from "./systems";
+import { checkNofile, ensureTools, neededNofile, versions } from "./tools";
+import { startUpstreams } from "./upstreams";
+
+const repoRoot = resolve(import.meta.dir, "..");
+const settings = readSettings(repoRoot);
+const tmp = mkdtempSync(`${tmpdir()}/cmux-bench-`);
+const logDir = `${tmp}/logs`;
+mkdirSync(logDir);
+const nofile = settings.scenarios.includes("f") ? neededNofile(settings) : 4096;
+const children = new Children(logDir, nofile);
+const began = performance.now();
+const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0)}s`;
+
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= children.stopAll().then(() => {
+    if (settings.keepTmp) console.log(`kept ${tmp} (logs in ${logDir})`);
+    else rmSync(tmp, { recursive: true, force: true });
+  });
+  return cleaning;
+}
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping everything the bench started`);
+    void cleanup().finally(() => process.exit(code));
+  });
+}
+// If the event loop dies anyway, nothing may outlive the bench.
+process.on("exit", () => children.killAllNow());
+
+async function ensureRunning(sys: System) {
+  const dead = sys.dead();
+  if (!dead) return;
+  console.log(`  ${sys.name}: ${dead.name} died (exit ${dead.proc.exitCode ?? dead.proc.signalCode}), restarting:\n${logTail(dead, 5)}`);
+  await sys.stop();
+  await sys.start();
+}
+
+async function main(): Promise<void> {
+  ensureTools(settings);
+  checkNofile(nofile);
+  // The harness itself only waits, but it lives on the load core so it never competes with a proxy.
+  Bun.spawnSync(["taskset", "-a", "-p", "-c", String(settings.loadCpu), String(process.pid)], { stdout: "ignore" });
+
+  const cmux = settings.systems.includes("cmux-proxy") ? cmuxBinary(repoRoot, tmp, settings.cmuxBin) : undefined;
+  const pinning = `proxies pinned to CPU ${settings.proxyCpu}; load generators, upstreams and this harness to CPU ${settings.loadCpu} (taskset)`;
+  console.log(`cmux-proxy bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), loopback only`);
+  console.log(pinning);
+  console.log(
+    `systems: ${settings.systems.join(", ")}; scenarios: ${settings.scenarios.join(", ")}; ` +
+      `${settings.rounds} rounds of ${settings.seconds}s (warm-up ${settings.warmupSeconds}s), ` +
+      `tunnel ${settings.connectBytes} bytes, ${settings.idleConnections} idle connections`,
+  );
+  if (cmux) console.log(`cmux-proxy binary: ${cmux.path} (${cmux.how})${settings.cmuxArgs.length ? ` args: ${settings.cmuxArgs.join(" ")}` : ""}`);
+
+  const upstreams = await startUpstreams(children, tmp, settings.loadCpu, nofile);
+  const systems = makeSystems({ children, settings, upstreams, tmp, nofile, cmuxBinary: cmux?.path });
+  for (const sys of systems) await sys.start();
+  console.log(`[${elapsed()}] upstreams and systems started`);
+
+  const ctx: MeasureContext = { children, settings };
+  const results = new Results();
+  for (const scenario of SCENARIOS.filter((s) => settings.scenarios.includes(s.id))) {
+    const taking = systems.filter((s) => s.scenarios.includes(scenario.id));
+    console.log(`\n[${elapsed()}] ${scenario.title}: ${taking.map((s) => s.name).join(", ")}`);
+    const failed = new Set<System>();
+    const attempt = async (sys: System, what: string, fn: () => Promise<void>) => {
+      try {
+        await ensureRunning(sys);
+        await fn();
+      } catch (err) {
+        const message = (err as Error).message;
+        console.log(`  ${sys.name}: ${what} failed: ${message}`);
+        results.fail(scenario.id, scenario.metrics, sys.name, message.split("\n")[0]!);
+        failed.add(sys);
+      }
+    };
+    if (scenario.warmup && settings.warmupSeconds > 0) {
+      for (const sys of taking) await attempt(sys, "warm-up", () => scenario.warmup!(ctx, sys));
+    }
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const sys of taking) {
+        if (failed.has(sys)) continue;
+        await attempt(sys, `round ${round}`, async () => {
+          if (scenario.fresh) {
+            await sys.stop();
+            await sys.start();
+          }
+          const values = await scenario.measure(ctx, sys);
+          results.add(scenario.id, scenario.metrics, sys.name, values);
+          const shown = scenario.metrics.map((m) => `${m.key}=${values[m.key]?.toFixed(2)}`).join(" ");
+          console.log(`  round ${round} ${sys.name.padEnd(12)} ${shown}`);
+        });
+      }
+    }
+  }
+
+  const table = renderTable(results);
+  console.log(`\nMedians of ${settings.rounds} rounds; cmux/X is cmux-proxy's median divided by X's.`);
+  console.log(`${pinning}.\n`);
+  console.log(table);
+  const errors = errorList(results);
+  if (errors.length > 0) console.log(`\nerrors:\n${errors.map((e) => `  ${e}`).join("\n")}`);
+
+  const report = {
+    generatedAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), memoryBytes: totalmem(), network: "loopback" },
+    versions: versions(),
+    pinning: { proxyCpu: settings.proxyCpu, loadCpu: settings.loadCpu, note: pinning },
+    settings: { ...settings, outFile: undefined },
+    cmuxBinary: cmux?.how,
+    durationSeconds: Math.round((performance.now() - began) / 1000),
+    metrics: toJson(results),
+    table,
+  };
+  mkdirSync(dirname(settings.outFile), { recursive: true });
+  writeFileSync(settings.outFile, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\n[${elapsed()}] wrote ${settings.outFile}`);
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (err) {
+  console.error(`bench failed: ${(err as Error).message}`);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);
