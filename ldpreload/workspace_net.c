@@ -134,6 +134,12 @@ static int owned_v6(const struct in6_addr *a) {
   return IN6_IS_ADDR_V4MAPPED(a) && owned_v4(v4);
 }
 
+/* :: and ::ffff:0.0.0.0. */
+static int wildcard_v6(const struct in6_addr *a) {
+  static const unsigned char mapped_any[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
+  return IN6_IS_ADDR_UNSPECIFIED(a) || memcmp(a->s6_addr, mapped_any, 16) == 0;
+}
+
 static void format_addr(const struct sockaddr *sa, char *out, size_t size) {
   char ip[INET6_ADDRSTRLEN];
   if (sa->sa_family == AF_INET) {
@@ -156,16 +162,35 @@ static void log_move(const char *call, const struct sockaddr *from, const struct
   say("%s %s -> %s", call, a, b);
 }
 
+static void log_unchanged(const char *call, const struct sockaddr *addr, const char *why) {
+  if (!shim.log) return;
+  char a[64];
+  format_addr(addr, a, sizeof a);
+  say("%s %s left unchanged: %s", call, a, why);
+}
+
+/* A bind to the wildcard address with port 0 asks for "any address, any port". That is how client
+ * sockets get a source address (Node's dgram send() binds 0.0.0.0:0 first; some TCP clients bind
+ * before connect): moved to a loopback IP they could no longer reach other hosts (EINVAL). Such a
+ * socket cannot collide with another workspace, and a listener bound this way still accepts the
+ * workspace's connections, which arrive at the workspace IP. */
+static const char WILDCARD_ANY_PORT[] = "wildcard address with port 0 (a client's source address)";
+
 /* The address to hand to the real bind/connect: `addr` itself, or `copy` filled with `addr` moved to
  * the workspace IP (same port). The copy lives in the caller's frame: no allocation. */
-static const struct sockaddr *move(const char *call, int fd, const struct sockaddr *addr,
-                                   socklen_t len, struct sockaddr_storage *copy) {
+static const struct sockaddr *move(const char *call, int is_bind, int fd,
+                                   const struct sockaddr *addr, socklen_t len,
+                                   struct sockaddr_storage *copy) {
   if (!shim.active || addr == NULL || len > sizeof *copy) return addr;
 
   if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
     struct sockaddr_in sin;
     memcpy(&sin, addr, sizeof sin);
     if (!owned_v4(sin.sin_addr)) return addr;
+    if (is_bind && sin.sin_port == 0 && sin.sin_addr.s_addr == htonl(INADDR_ANY)) {
+      log_unchanged(call, addr, WILDCARD_ANY_PORT);
+      return addr;
+    }
     sin.sin_addr = shim.ip4;
     memcpy(copy, addr, len);
     memcpy(copy, &sin, sizeof sin);
@@ -173,17 +198,17 @@ static const struct sockaddr *move(const char *call, int fd, const struct sockad
     struct sockaddr_in6 sin6;
     memcpy(&sin6, addr, sizeof sin6);
     if (!owned_v6(&sin6.sin6_addr)) return addr;
+    if (is_bind && sin6.sin6_port == 0 && wildcard_v6(&sin6.sin6_addr)) {
+      log_unchanged(call, addr, WILDCARD_ANY_PORT);
+      return addr;
+    }
     /* An IPV6_V6ONLY socket cannot use a v4-mapped address (EINVAL) and Linux has no per-workspace
      * IPv6 loopback address to move it to, so it keeps its address and is not isolated. */
     int v6only = 0;
     socklen_t optlen = sizeof v6only;
     if (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &optlen) != 0) return addr;
     if (v6only) {
-      if (shim.log) {
-        char a[64];
-        format_addr(addr, a, sizeof a);
-        say("%s %s left unchanged: IPV6_V6ONLY socket, not isolated", call, a);
-      }
+      log_unchanged(call, addr, "IPV6_V6ONLY socket, not isolated");
       return addr;
     }
     sin6.sin6_addr = shim.ip6;
@@ -201,7 +226,7 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len) {
   int saved = errno;
   pthread_once(&init_once, init);
   struct sockaddr_storage copy;
-  const struct sockaddr *use = move("bind", fd, addr, len, &copy);
+  const struct sockaddr *use = move("bind", 1, fd, addr, len, &copy);
   errno = saved;
   return shim.bind(fd, use, len);
 }
@@ -210,7 +235,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len) {
   int saved = errno;
   pthread_once(&init_once, init);
   struct sockaddr_storage copy;
-  const struct sockaddr *use = move("connect", fd, addr, len, &copy);
+  const struct sockaddr *use = move("connect", 0, fd, addr, len, &copy);
   errno = saved;
   return shim.connect(fd, use, len);
 }

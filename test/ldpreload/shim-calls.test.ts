@@ -12,6 +12,7 @@ import {
   baseEnv,
   buildShim,
   compileC,
+  freePort,
   makeWorkspaces,
   removeDir,
   run,
@@ -64,7 +65,7 @@ describe("workspace detection (bind 127.0.0.1 shows the IP chosen)", () => {
     ["outside", { CMUX_WORKSPACE_INTERNAL: "workspace-a", CMUX_PRELOAD_DISABLE: "1" }, "127.0.0.1", "off beats the env var"],
     ["workspace-a", { CMUX_PRELOAD_DISABLE: "0" }, IP_A, "CMUX_PRELOAD_DISABLE=0 does not"],
   ] as const)("%s %j -> %s (%s)", async (cwd, env, ip) => {
-    const r = await probeIn(cwd, ["bind4", "127.0.0.1"], env);
+    const r = await probeIn(cwd, ["bind4", "127.0.0.1", "0"], env);
     expect(r.stdout).toBe(`${ip}\n`);
     expect(r.stderr).toBe(""); // quiet unless asked to log
     expect(r.code).toBe(0);
@@ -75,7 +76,7 @@ describe("workspace detection (bind 127.0.0.1 shows the IP chosen)", () => {
     ["outside", { CMUX_WORKSPACE_INTERNAL: "workspace-65536" }, 'workspace number out of range in "workspace-65536"'],
     ["outside", { CMUX_WORKSPACE_INTERNAL: "/" }, "empty workspace name"],
   ] as const)("%s %j: inactive with one warning line", async (cwd, env, warning) => {
-    const r = await probeIn(cwd, ["bind4", "127.0.0.1"], env);
+    const r = await probeIn(cwd, ["bind4", "127.0.0.1", "0"], env);
     expect(r.stdout).toBe("127.0.0.1\n");
     const lines = r.stderr.split("\n").filter(Boolean);
     expect(lines.length).toBe(1);
@@ -83,34 +84,50 @@ describe("workspace detection (bind 127.0.0.1 shows the IP chosen)", () => {
   });
 
   test("CMUX_PRELOAD_LOG=1 names the workspace and prints each rewrite", async () => {
-    const r = await probeIn("workspace-a/app", ["bind4", "0.0.0.0"], { CMUX_PRELOAD_LOG: "1" });
+    const r = await probeIn("workspace-a/app", ["bind4", "127.0.0.1", "0"], { CMUX_PRELOAD_LOG: "1" });
     expect(r.stdout).toBe(`${IP_A}\n`);
     expect(r.stderr).toMatch(/^cmux-preload\[\d+\]: workspace "workspace-a" \(from the current directory\) -> 127\.18\.176\.32$/m);
-    expect(r.stderr).toMatch(/^cmux-preload\[\d+\]: bind 0\.0\.0\.0:0 -> 127\.18\.176\.32:0$/m);
+    expect(r.stderr).toMatch(/^cmux-preload\[\d+\]: bind 127\.0\.0\.1:0 -> 127\.18\.176\.32:0$/m);
   });
 });
 
 describe("bind", () => {
+  // "P" stands for a free port: a wildcard bind is only moved when it names a port.
   test.each([
-    [["bind4", "127.0.0.1"], IP_A],
-    [["bind4", "0.0.0.0"], IP_A],
-    [["bind4", "127.0.0.2"], "127.0.0.2"], // other loopback addresses are left alone
-    [["bind4", IP_B], IP_B],
-    [["bind6", "::", "dual"], `::ffff:${IP_A}`],
-    [["bind6", "::1", "dual"], `::ffff:${IP_A}`],
-    [["bind6", "::ffff:127.0.0.1", "dual"], `::ffff:${IP_A}`],
-    [["bind6", "::ffff:0.0.0.0", "dual"], `::ffff:${IP_A}`],
+    [["bind4", "127.0.0.1", "0"], IP_A],
+    [["bind4", "127.0.0.1", "P"], IP_A],
+    [["bind4", "0.0.0.0", "P"], IP_A],
+    [["bind4", "127.0.0.2", "0"], "127.0.0.2"], // other loopback addresses are left alone
+    [["bind4", IP_B, "0"], IP_B],
+    [["bind6", "::", "P", "dual"], `::ffff:${IP_A}`],
+    [["bind6", "::1", "0", "dual"], `::ffff:${IP_A}`],
+    [["bind6", "::ffff:127.0.0.1", "0", "dual"], `::ffff:${IP_A}`],
+    [["bind6", "::ffff:0.0.0.0", "P", "dual"], `::ffff:${IP_A}`],
+    // Wildcard and port 0: a client's source address, left routable (README).
+    [["bind4", "0.0.0.0", "0"], "0.0.0.0"],
+    [["bind6", "::", "0", "dual"], "::"],
+    [["bind6", "::ffff:0.0.0.0", "0", "dual"], "::ffff:0.0.0.0"],
     // IPV6_V6ONLY sockets cannot take a v4-mapped address: they keep theirs (README: not isolated).
-    [["bind6", "::", "v6only"], "::"],
-    [["bind6", "::1", "v6only"], "::1"],
+    [["bind6", "::", "P", "v6only"], "::"],
+    [["bind6", "::1", "0", "v6only"], "::1"],
   ] as const)("%j in workspace-a -> %s", async (args, ip) => {
-    const r = await probeIn("workspace-a", [...args]);
+    const r = await probeIn("workspace-a", args.map((a) => (a === "P" ? String(freePort()) : a)));
     expect(r.stdout).toBe(`${ip}\n`);
   });
 
-  test("an IPV6_V6ONLY bind left alone is logged as such", async () => {
-    const r = await probeIn("workspace-a", ["bind6", "::", "v6only"], { CMUX_PRELOAD_LOG: "1" });
-    expect(r.stderr).toContain("bind [::]:0 left unchanged: IPV6_V6ONLY socket, not isolated");
+  test("what is left alone is logged with the reason", async () => {
+    const port = freePort();
+    const [v6only, wildcard] = await Promise.all([
+      probeIn("workspace-a", ["bind6", "::", String(port), "v6only"], { CMUX_PRELOAD_LOG: "1" }),
+      probeIn("workspace-a", ["bind4", "0.0.0.0", "0"], { CMUX_PRELOAD_LOG: "1" }),
+    ]);
+    expect(v6only.stderr).toContain(`bind [::]:${port} left unchanged: IPV6_V6ONLY socket, not isolated`);
+    expect(wildcard.stderr).toContain("bind 0.0.0.0:0 left unchanged: wildcard address with port 0");
+  });
+
+  test("a listener left on 0.0.0.0:0 still accepts the workspace's connect to 127.0.0.1", async () => {
+    const r = await probeIn("workspace-a", ["listen-any-connect"]);
+    expect(r.stdout).toBe(`${IP_A}\n`);
   });
 });
 

@@ -1,14 +1,16 @@
 /* A plain libc client of bind/connect/getaddrinfo for the shim's tests: run with and without
  * LD_PRELOAD, it prints what the kernel and libc actually did, one fact per line.
  *
- *   bind4 ADDR                         bind a TCP socket to ADDR:0, print the bound address
- *   bind6 ADDR dual|v6only             the same for IPv6, with IPV6_V6ONLY off or on
+ *   bind4 ADDR PORT                    bind a TCP socket to ADDR:PORT, print the bound address
+ *   bind6 ADDR PORT dual|v6only        the same for IPv6, with IPV6_V6ONLY off or on
  *   connect4 ADDR PORT                 connect, print the peer address
  *   connect6 ADDR PORT dual|v6only
  *   gai NODE SERVICE FAMILY SOCKTYPE FLAGS
  *                                      NODE/SERVICE "-" for NULL; FAMILY unspec|inet|inet6|nohints;
  *                                      SOCKTYPE 0|stream|dgram; FLAGS none or a comma list of
  *                                      passive,numerichost,numericserv,canonname,addrconfig,v4mapped
+ *   listen-any-connect                 listen on 0.0.0.0:0, connect to 127.0.0.1:that port, print the
+ *                                      address the connection arrived at
  *   errno                              errno is kept on success and is the real one on failure
  *   threads N                          N threads resolve and bind at once, all get the same address
  *   gai-all                            every getaddrinfo form the shim answers, freed (for valgrind)
@@ -69,10 +71,10 @@ static int open_socket(int family, const char *mode) {
   return fd;
 }
 
-static int cmd_bind(int family, const char *ip, const char *mode) {
+static int cmd_bind(int family, const char *ip, const char *port, const char *mode) {
   struct sockaddr_storage ss;
   socklen_t len;
-  if (make_addr(family, ip, 0, &ss, &len) != 0) return fail("address");
+  if (make_addr(family, ip, (unsigned)atoi(port), &ss, &len) != 0) return fail("address");
   int fd = open_socket(family, mode);
   if (bind(fd, (struct sockaddr *)&ss, len) != 0) return fail("bind");
   len = sizeof ss;
@@ -160,11 +162,35 @@ static int cmd_gai(const char *node, const char *service, const char *family, co
   return 0;
 }
 
+static int cmd_listen_any_connect(void) {
+  struct sockaddr_storage ss;
+  socklen_t len;
+  make_addr(AF_INET, "0.0.0.0", 0, &ss, &len);
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  if (bind(listener, (struct sockaddr *)&ss, len) != 0 || listen(listener, 1) != 0) return fail("listen");
+  socklen_t bound_len = sizeof ss;
+  getsockname(listener, (struct sockaddr *)&ss, &bound_len);
+  make_addr(AF_INET, "127.0.0.1", addr_port((struct sockaddr *)&ss), &ss, &len);
+  int client = socket(AF_INET, SOCK_STREAM, 0);
+  if (connect(client, (struct sockaddr *)&ss, len) != 0) return fail("connect");
+  int conn = accept(listener, NULL, NULL);
+  if (conn < 0) return fail("accept");
+  len = sizeof ss;
+  getsockname(conn, (struct sockaddr *)&ss, &len);
+  char text[INET6_ADDRSTRLEN];
+  addr_text((struct sockaddr *)&ss, text, sizeof text);
+  printf("%s\n", text);
+  close(conn);
+  close(client);
+  close(listener);
+  return 0;
+}
+
 /* The shim calls getsockopt and may write a log line before the real call; neither may show in errno. */
 static int cmd_errno(void) {
   struct sockaddr_storage ss;
   socklen_t len;
-  make_addr(AF_INET6, "::", 0, &ss, &len);
+  make_addr(AF_INET6, "::1", 0, &ss, &len);
   int fd6 = open_socket(AF_INET6, "dual");
   errno = 4242;
   if (bind(fd6, (struct sockaddr *)&ss, len) != 0 || errno != 4242) return fail("bind6-success");
@@ -288,12 +314,13 @@ static int cmd_gai_all(void) {
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const char *cmd = argc > 1 ? argv[1] : "";
-  if (strcmp(cmd, "bind4") == 0 && argc == 3) return cmd_bind(AF_INET, argv[2], "");
-  if (strcmp(cmd, "bind6") == 0 && argc == 4) return cmd_bind(AF_INET6, argv[2], argv[3]);
+  if (strcmp(cmd, "bind4") == 0 && argc == 4) return cmd_bind(AF_INET, argv[2], argv[3], "");
+  if (strcmp(cmd, "bind6") == 0 && argc == 5) return cmd_bind(AF_INET6, argv[2], argv[3], argv[4]);
   if (strcmp(cmd, "connect4") == 0 && argc == 4) return cmd_connect(AF_INET, argv[2], argv[3], "");
   if (strcmp(cmd, "connect6") == 0 && argc == 5)
     return cmd_connect(AF_INET6, argv[2], argv[3], argv[4]);
   if (strcmp(cmd, "gai") == 0 && argc == 7) return cmd_gai(argv[2], argv[3], argv[4], argv[5], argv[6]);
+  if (strcmp(cmd, "listen-any-connect") == 0) return cmd_listen_any_connect();
   if (strcmp(cmd, "errno") == 0) return cmd_errno();
   if (strcmp(cmd, "threads") == 0 && argc == 3) return cmd_threads(atoi(argv[2]));
   if (strcmp(cmd, "gai-all") == 0) return cmd_gai_all();
