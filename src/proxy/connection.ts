@@ -411,24 +411,17 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     this.upstreamReusable = !upstreamClose && framing.kind !== "close" && req.minor === 1;
     if (framing.kind === "close" || !this.reqDone || this.ctx.draining) this.keepAlive = false;
     const headBytes = Buffer.from(serializeResponseHead(head, { keepAlive: this.keepAlive, clientMinor: req.minor }), "latin1");
-    this.respStarted = true;
     this.resp = framing.kind === "none" ? Resp.Done : Resp.Body;
-    if (this.resp === Resp.Done) {
-      this.sendClient(headBytes);
-      if (rest.length > 0) this.upstreamReusable = false;
-      return this.finishExchange();
-    }
-    if (rest.length > 0 && rest.length <= COALESCE_BYTES) {
-      const body = this.takeResponseBody(rest);
-      if (body instanceof HttpError) return this.abort();
+    if (this.resp === Resp.Done && rest.length > 0) this.upstreamReusable = false;
+    // Validate the first body bytes before anything is sent: while nothing is, a bad body is a 502.
+    const body = this.resp === Resp.Body && rest.length > 0 ? this.takeResponseBody(rest) : null;
+    if (body instanceof HttpError) return this.badResponse(new HttpError(502, `upstream sent an ${body.reason}`));
+    this.respStarted = true;
+    if (body !== null && body.length <= COALESCE_BYTES) {
       this.sendClient(concat(headBytes, body));
     } else {
       this.sendClient(headBytes);
-      if (rest.length > 0) {
-        const body = this.takeResponseBody(rest);
-        if (body instanceof HttpError) return this.abort();
-        this.sendClient(body);
-      }
+      if (body !== null) this.sendClient(body);
     }
     // takeResponseBody may have reached the end of the body.
     if ((this.resp as Resp) === Resp.Done) this.finishExchange();
