@@ -1,0 +1,137 @@
+// CONNECT tunnels (checklist rows 30-32) against a raw Bun.listen TCP echo.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Socket } from "bun";
+import { rawExchange, rawUpstream, statuses, startTestProxy, writeAll, type TestProxy } from "../helpers/net";
+
+let proxy: TestProxy;
+let echo: ReturnType<typeof Bun.listen>;
+
+beforeAll(() => {
+  proxy = startTestProxy();
+  echo = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data(s, b) {
+        s.write(b);
+      },
+    },
+  });
+});
+afterAll(async () => {
+  echo.stop(true);
+  await proxy.stop();
+});
+
+const established = "HTTP/1.1 200 Connection Established\r\n\r\n";
+
+test("tunnel bytes flow both ways after 200 Connection Established", async () => {
+  const r = await rawExchange(proxy.port, [`CONNECT ignored.example:443 HTTP/1.1\r\nHost: ignored.example:443\r\nX-Cmux-Port-Internal: ${echo.port}\r\n\r\n`, 100, "ping-1", 50, "ping-2"], {
+    until: (s) => s.endsWith("ping-2"),
+  });
+  expect(r.text).toBe(`${established}ping-1ping-2`);
+});
+
+test("30: CONNECT to a closed port is a 502 and nothing is tunnelled", async () => {
+  const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = closed.port;
+  closed.stop(true);
+  const r = await rawExchange(proxy.port, [`CONNECT x:1 HTTP/1.1\r\nX-Cmux-Port-Internal: ${port}\r\n\r\nhello`]);
+  expect(statuses(r.text)).toEqual([502]);
+  expect(r.text).toContain("refused");
+  expect(r.closed).toBe(true);
+});
+
+test("31: bytes in the same packet as the CONNECT head reach upstream once, in order", async () => {
+  const up = rawUpstream(() => {});
+  try {
+    const early = "EARLY-BYTES\x00\x01\x02";
+    const r = await rawExchange(proxy.port, [`CONNECT x:1 HTTP/1.1\r\nX-Cmux-Port-Internal: ${up.port}\r\n\r\n${early}`, 100, "LATER"], {
+      until: (s) => s.startsWith(established),
+      timeoutMs: 2000,
+    });
+    expect(r.text).toBe(established);
+    const deadline = Date.now() + 2000;
+    while (up.all() !== early + "LATER" && Date.now() < deadline) await Bun.sleep(10);
+    expect(up.all()).toBe(early + "LATER");
+  } finally {
+    up.stop();
+  }
+});
+
+test("32: the client half-closes: upstream sees EOF and its reply still reaches the client", async () => {
+  // The upstream answers only after the client's EOF, like `wc` over a socket.
+  const up = rawUpstream(
+    () => {},
+    (conn) => {
+      conn.socket.write(`got ${conn.received.length} bytes then EOF`);
+      conn.socket.end();
+    },
+  );
+  try {
+    const r = await rawExchange(proxy.port, [`CONNECT x:1 HTTP/1.1\r\nX-Cmux-Port-Internal: ${up.port}\r\n\r\n`, 100, "0123456789"], { shutdown: true });
+    expect(r.text).toBe(`${established}got 10 bytes then EOF`);
+    expect(r.closed).toBe(true);
+  } finally {
+    up.stop();
+  }
+});
+
+test("the upstream half-closes: the client still sends and upstream receives", async () => {
+  const up = rawUpstream((conn) => {
+    if (conn.received === "first") {
+      conn.socket.write("bye");
+      conn.socket.shutdown();
+    }
+  });
+  try {
+    const r = await rawExchange(proxy.port, [`CONNECT x:1 HTTP/1.1\r\nX-Cmux-Port-Internal: ${up.port}\r\n\r\n`, 100, "first", 150, "second"], {
+      until: (s) => s.endsWith("bye"),
+      timeoutMs: 3000,
+    });
+    expect(r.text).toBe(`${established}bye`);
+    const deadline = Date.now() + 2000;
+    while (up.all() !== "firstsecond" && Date.now() < deadline) await Bun.sleep(10);
+    expect(up.all()).toBe("firstsecond");
+  } finally {
+    up.stop();
+  }
+});
+
+test("a 4 MiB push through a tunnel arrives intact (backpressure both ways)", async () => {
+  const size = 4 << 20;
+  const data = new Uint8Array(size).map((_, i) => (i * 7) & 255);
+  let got = 0;
+  let mismatch = -1;
+  let head = "";
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const sock: Socket<undefined> = await Bun.connect({
+    hostname: "127.0.0.1",
+    port: proxy.port,
+    socket: {
+      data(_s, b) {
+        let bytes: Uint8Array = b;
+        if (head.length < established.length) {
+          const need = established.length - head.length;
+          head += Buffer.from(b.subarray(0, need)).toString("latin1");
+          bytes = b.subarray(need);
+        }
+        for (let i = 0; i < bytes.length && mismatch === -1; i++) if (bytes[i] !== data[got + i]) mismatch = got + i;
+        got += bytes.length;
+        if (got >= size) resolveDone();
+      },
+    },
+  });
+  try {
+    sock.write(`CONNECT x:1 HTTP/1.1\r\nX-Cmux-Port-Internal: ${echo.port}\r\n\r\n`);
+    await writeAll(sock, data);
+    await Promise.race([done, Bun.sleep(15_000)]);
+    expect(head).toBe(established);
+    expect(got).toBe(size);
+    expect(mismatch).toBe(-1);
+  } finally {
+    sock.end();
+  }
+});
