@@ -1,0 +1,60 @@
+// The proxy as a real process (`bun src/cli.ts`), for what only a process shows: start-up lines,
+// exit codes, signals, RSS.
+
+import type { Subprocess } from "bun";
+
+const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
+
+export interface ProxyProcess {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  /** Ports from the "listening on" line, in order. */
+  ports: number[];
+  output: () => string;
+  stop(): Promise<number>;
+}
+
+/** Starts the CLI and resolves once it prints its listening line (or rejects with its output). */
+export async function spawnProxy(args: string[], env: Record<string, string> = {}, cmd: string[] = ["bun", CLI]): Promise<ProxyProcess> {
+  const proc = Bun.spawn([...cmd, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  let out = "";
+  const pump = async (s: ReadableStream<Uint8Array>) => {
+    for await (const chunk of s) out += new TextDecoder().decode(chunk);
+  };
+  void pump(proc.stdout);
+  void pump(proc.stderr);
+  const deadline = Date.now() + 10_000;
+  while (!/listening on .*\n/.test(out)) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      await proc.exited;
+      throw new Error(`proxy did not start: ${out}`);
+    }
+    await Bun.sleep(20);
+  }
+  const line = /listening on (.*)\n/.exec(out)![1]!;
+  const ports = [...line.matchAll(/:(\d+)(?:,|\s|$)/g)].map((m) => Number(m[1]));
+  return {
+    proc,
+    ports,
+    output: () => out,
+    async stop() {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+      return proc.exited;
+    },
+  };
+}
+
+/** Runs the CLI to completion (for commands that exit on their own), bounded in time. */
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  const proc = Bun.spawn(["bun", CLI, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+  const [o, e] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const code = await proc.exited;
+  clearTimeout(timer);
+  return { code, out: o + e };
+}
+
+export function rssKiB(pid: number): number {
+  const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
+}
