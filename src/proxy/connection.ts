@@ -271,6 +271,8 @@ export class ClientConnection implements UpstreamOwner, Expiring {
       this.sendUp(head);
       if (body !== null) this.sendUp(body);
     }
+    // Bytes held back while connecting are out now.
+    this.updateBufferPause();
   }
 
   /** The request-body bytes available in `inbuf` (consumed), validated against the framing. */
