@@ -65,19 +65,27 @@ export function route(head: Fields, upstreamHost: string): Target | HttpError {
   return { host: ip.ip, port };
 }
 
-function isLoopback(host: string): boolean {
-  return host.startsWith("127.") || host === "::1" || host === "localhost" || host.startsWith("::ffff:127.");
+function isLoopbackV4(host: string): boolean {
+  return host.startsWith("127.") || host === "localhost";
+}
+
+function isLoopbackV6(host: string): boolean {
+  return host === "::1" || host === "localhost" || host.startsWith("::ffff:127.");
 }
 
 /**
- * Would this target reach one of the proxy's own listeners? A wildcard listener answers on every
- * local address, `localAddresses` being the machine's interface addresses.
+ * Would this target reach one of the proxy's own listeners? `0.0.0.0` answers on every local IPv4
+ * address, `::` on every local address of both families (Linux dual-stack); `localhost` is both
+ * 127.0.0.1 and ::1. `localAddresses` are the machine's interface addresses.
  */
 export function isSelfTarget(t: Target, listening: ListenAddress[], localAddresses: ReadonlySet<string>): boolean {
+  const v6Target = t.host.includes(":");
   for (const l of listening) {
     if (l.port !== t.port) continue;
     if (l.host === t.host) return true;
-    if ((l.host === "0.0.0.0" || l.host === "::") && (isLoopback(t.host) || localAddresses.has(t.host))) return true;
+    if (t.host === "localhost" && (l.host === "127.0.0.1" || l.host === "::1")) return true;
+    if (l.host === "0.0.0.0" && !v6Target && (isLoopbackV4(t.host) || localAddresses.has(t.host))) return true;
+    if (l.host === "::" && (isLoopbackV4(t.host) || isLoopbackV6(t.host) || localAddresses.has(t.host))) return true;
   }
   return false;
 }

@@ -4,6 +4,7 @@
 
 import { HttpError } from "./errors";
 import { fieldTokens, fieldValues, type RequestHead, type ResponseHead } from "./head-parser";
+import { isTchar } from "./token";
 
 export type Framing =
   | { kind: "none" }
@@ -59,7 +60,7 @@ export function responseFraming(head: ResponseHead, method: string): Framing | H
   if (method === "HEAD" || (s >= 100 && s < 200) || s === 204 || s === 304) return NONE;
   const te = fieldTokens(head, "transfer-encoding");
   const cl = fieldValues(head, "content-length");
-  if (te.length > 0) {
+  if (head.lower.includes("transfer-encoding")) {
     if (cl.length > 0) return new HttpError(502, "upstream response has both Content-Length and Transfer-Encoding");
     return te[te.length - 1] === "chunked" ? CHUNKED : CLOSE;
   }
@@ -72,11 +73,14 @@ export function responseFraming(head: ResponseHead, method: string): Framing | H
 const enum St {
   Size,
   SizeLf,
+  /** Whitespace after the size: only more whitespace, `;` or CR may follow [RFC 9112 §7.1.1]. */
+  ExtBws,
   Ext,
   Data,
   DataCr,
   DataLf,
   TrailerLineStart,
+  TrailerName,
   TrailerLine,
   TrailerLf,
   FinalLf,
@@ -132,11 +136,21 @@ export class ChunkedScanner {
             return this.fail("invalid chunk size");
           } else if (c === 13) {
             this.st = St.SizeLf;
-          } else if (c === 59 || c === 32 || c === 9) {
+          } else if (c === 59) {
             this.st = St.Ext;
+          } else if (c === 32 || c === 9) {
+            this.st = St.ExtBws;
           } else {
             return this.fail("invalid chunk size");
           }
+          break;
+        }
+        case St.ExtBws: {
+          const c = buf[i]!;
+          if (c === 59) this.st = St.Ext;
+          else if (c === 13) this.st = St.SizeLf;
+          else if (c !== 32 && c !== 9) return this.fail("invalid chunk size");
+          else if (++this.lineBytes > MAX_SIZE_LINE) return this.fail("chunk extension too long");
           break;
         }
         case St.Ext: {
@@ -164,8 +178,15 @@ export class ChunkedScanner {
         case St.TrailerLineStart: {
           const c = buf[i]!;
           if (c === 13) this.st = St.FinalLf;
-          else if (c === 32 || c === 9) return this.fail("obsolete line folding in trailer");
-          else this.st = St.TrailerLine;
+          else if (isTchar(c)) this.st = St.TrailerName;
+          else return this.fail("invalid trailer field (expected name: value)");
+          if (++this.trailerBytes > MAX_TRAILER_BYTES) return this.fail("trailer section too large");
+          break;
+        }
+        case St.TrailerName: {
+          const c = buf[i]!;
+          if (c === 58) this.st = St.TrailerLine;
+          else if (!isTchar(c)) return this.fail("invalid trailer field name");
           if (++this.trailerBytes > MAX_TRAILER_BYTES) return this.fail("trailer section too large");
           break;
         }

@@ -6,6 +6,7 @@
 // char per byte, so re-serialising is byte exact) and parsed strictly in one pass.
 
 import { HttpError } from "./errors";
+import { isTchar } from "./token";
 
 export interface HeadLimits {
   maxHeadBytes: number;
@@ -90,17 +91,10 @@ export function decodeHead(buf: Uint8Array, span: HeadSpan): string {
   return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString("latin1", span.start, span.end - 4);
 }
 
-// RFC 9110 §5.6.2 tchar
-const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-  TCHAR[c.charCodeAt(0)] = 1;
-}
-
 function isToken(s: string, from: number, to: number): boolean {
   if (from >= to) return false;
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || TCHAR[c] === 0) return false;
+    if (!isTchar(s.charCodeAt(i))) return false;
   }
   return true;
 }
@@ -183,7 +177,10 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
     values: [],
   };
   const err = parseFields(text, eol + 2, limits, head);
-  return err ?? head;
+  if (err !== null) return err;
+  // Two Hosts would let the router and the upstream disagree about the target [RFC 9112 §3.2].
+  if (head.lower.indexOf("host") !== head.lower.lastIndexOf("host")) return new HttpError(400, "more than one Host header");
+  return head;
 }
 
 export function parseResponseHead(text: string, limits: HeadLimits): ResponseHead | HttpError {

@@ -6,6 +6,9 @@
 import { fieldTokens, type Fields, type RequestHead, type ResponseHead } from "./head-parser";
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]);
+// Connection may not remove what frames or routes the message: bodies are forwarded verbatim, so
+// dropping these would let the next hop read the body as another request.
+const NEVER_LISTED = new Set(["content-length", "transfer-encoding", "host"]);
 
 export function isInternalHeader(lowerName: string): boolean {
   return lowerName.startsWith("x-cmux-") && lowerName.endsWith("-internal");
@@ -17,7 +20,7 @@ function appendFields(out: string, f: Fields, keepUpgrade: boolean): string {
     const lower = f.lower[i]!;
     if (HOP_BY_HOP.has(lower) && !(keepUpgrade && lower === "upgrade")) continue;
     if (isInternalHeader(lower)) continue;
-    if (listed !== null && listed.includes(lower) && !(keepUpgrade && lower === "upgrade")) continue;
+    if (listed !== null && listed.includes(lower) && !NEVER_LISTED.has(lower) && !(keepUpgrade && lower === "upgrade")) continue;
     out += f.names[i] + ": " + f.values[i] + "\r\n";
   }
   return out;

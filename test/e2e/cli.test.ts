@@ -76,6 +76,18 @@ test("repeated and comma-separated --listen, IPv6 included", async () => {
   }
 });
 
+test("[::]:P beside 0.0.0.0:P binds both (the IPv6 one IPv6-only) and both serve", async () => {
+  const port = freePort();
+  const p = await spawnProxy(["--listen", `[::]:${port},0.0.0.0:${port}`]);
+  try {
+    expect(p.ports).toEqual([port, port]);
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(400);
+    expect((await fetch(`http://[::1]:${port}/`)).status).toBe(400);
+  } finally {
+    await p.stop();
+  }
+});
+
 test("--upstream-host by name routes there", async () => {
   const up = rawUpstream((conn) => {
     if (conn.received.includes("\r\n\r\n")) conn.socket.write(okResponse("via localhost"));
