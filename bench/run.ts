@@ -14,7 +14,14 @@ import { checkNofile, ensureTools, neededNofile, versions } from "./tools";
 import { startUpstreams } from "./upstreams";
 
 const repoRoot = resolve(import.meta.dir, "..");
-const settings = readSettings(repoRoot);
+const settings = (() => {
+  try {
+    return readSettings(repoRoot);
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}`);
+    process.exit(2);
+  }
+})();
 const tmp = mkdtempSync(`${tmpdir()}/cmux-bench-`);
 const logDir = `${tmp}/logs`;
 mkdirSync(logDir);
@@ -24,6 +31,7 @@ const began = performance.now();
 const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0)}s`;
 
 let cleaning: Promise<void> | undefined;
+let interrupted = false;
 function cleanup(): Promise<void> {
   cleaning ??= children.stopAll().then(() => {
     if (settings.keepTmp) console.log(`kept ${tmp} (logs in ${logDir})`);
@@ -33,6 +41,7 @@ function cleanup(): Promise<void> {
 }
 for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
   process.on(signal, () => {
+    interrupted = true;
     console.error(`\n${signal}: stopping everything the bench started`);
     void cleanup().finally(() => process.exit(code));
   });
@@ -73,22 +82,28 @@ async function main(): Promise<void> {
   const ctx: MeasureContext = { children, settings };
   const results = new Results();
   for (const scenario of SCENARIOS.filter((s) => settings.scenarios.includes(s.id))) {
+    if (interrupted) return;
     const taking = systems.filter((s) => s.scenarios.includes(scenario.id));
     console.log(`\n[${elapsed()}] ${scenario.title}: ${taking.map((s) => s.name).join(", ")}`);
     const failed = new Set<System>();
-    const attempt = async (sys: System, what: string, fn: () => Promise<void>) => {
+    // A failed round is recorded and ends that system's part in the scenario; a failed warm-up
+    // is only reported, since the rounds will show whether the failure is real.
+    const attempt = async (sys: System, what: string, fn: () => Promise<void>, record: boolean) => {
+      if (interrupted) return;
       try {
         await ensureRunning(sys);
         await fn();
       } catch (err) {
+        if (interrupted) return; // the failure is our own shutdown, not the system's
         const message = (err as Error).message;
         console.log(`  ${sys.name}: ${what} failed: ${message}`);
+        if (!record) return;
         results.fail(scenario.id, scenario.metrics, sys.name, message.split("\n")[0]!);
         failed.add(sys);
       }
     };
     if (scenario.warmup && settings.warmupSeconds > 0) {
-      for (const sys of taking) await attempt(sys, "warm-up", () => scenario.warmup!(ctx, sys));
+      for (const sys of taking) await attempt(sys, "warm-up", () => scenario.warmup!(ctx, sys), false);
     }
     for (let round = 1; round <= settings.rounds; round++) {
       for (const sys of taking) {
@@ -102,11 +117,12 @@ async function main(): Promise<void> {
           results.add(scenario.id, scenario.metrics, sys.name, values);
           const shown = scenario.metrics.map((m) => `${m.key}=${values[m.key]?.toFixed(2)}`).join(" ");
           console.log(`  round ${round} ${sys.name.padEnd(12)} ${shown}`);
-        });
+        }, true);
       }
     }
   }
 
+  if (interrupted) return; // half a run must not replace the last full report
   const table = renderTable(results);
   console.log(`\nMedians of ${settings.rounds} rounds; cmux/X is cmux-proxy's median divided by X's.`);
   console.log(`${pinning}.\n`);

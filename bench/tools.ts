@@ -56,9 +56,10 @@ export function checkNofile(nofile: number) {
   const probe = Bun.spawnSync(["sh", "-c", `ulimit -n ${nofile}`]);
   if (probe.exitCode === 0) return;
   const hard = Bun.spawnSync(["sh", "-c", "ulimit -Hn"]).stdout.toString().trim();
+  const cap = process.getuid?.() === 0 ? "the kernel's fs.nr_open caps it even for root" : `the hard limit is ${hard}`;
   throw new Error(
-    `cannot raise the open-file limit to ${nofile} (hard limit ${hard}). Run as root, raise the hard limit ` +
-      `(ulimit -Hn / limits.conf), lower BENCH_IDLE_CONNS, or leave out scenario f with BENCH_ONLY=a,b,c,d,e`,
+    `cannot raise the open-file limit to ${nofile} (${cap}). Raise the limit (ulimit -Hn as root, ` +
+      `limits.conf, fs.nr_open), lower BENCH_IDLE_CONNS, or leave out scenario f with BENCH_ONLY=a,b,c,d,e`,
   );
 }
 

@@ -44,12 +44,13 @@ export async function runWrk(children: Children, cpu: number, run: WrkRun): Prom
   const code = await waitExit(child, run.seconds * 1000 + 20_000);
   const text = await out;
   const line = text.split("\n").find((l) => l.startsWith("{"));
-  if (code !== 0 || !line) throw new Error(`wrk failed (exit ${code}):\n${text}\n${logTail(child)}`);
+  const what = `wrk ${run.bodyBytes ? "POST" : "GET"} ${run.path}${run.close ? " (Connection: close)" : ""}`;
+  if (code !== 0 || !line) throw new Error(`${what} failed (exit ${code}):\n${text}\n${logTail(child)}`);
   const result = JSON.parse(line) as WrkResult;
   const errors = result.connect_errors + result.read_errors + result.write_errors + result.status_errors + result.timeouts;
   // A few read errors are normal with Connection: close; more than 1% means the number is not a rate of successes.
   if (result.requests === 0 || errors > result.requests * 0.01) {
-    throw new Error(`wrk saw too many errors: ${line}`);
+    throw new Error(`${what}: too many errors: ${line}`);
   }
   return result;
 }
