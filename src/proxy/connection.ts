@@ -530,6 +530,9 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     this.pausedForUpstream = false;
     this.updateClientPause();
     this.tunnel = new Splice([this.out, up.out], () => this.teardown());
+    // The splice owns the upstream now (its events still arrive here): teardown must not cut it
+    // short while bytes queued for it are still flushing.
+    this.up = null;
     // Bytes the client sent after the head go first, in order.
     const early = this.inbuf;
     this.inbuf = null;
