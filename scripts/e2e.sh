@@ -18,6 +18,7 @@ cd "$(dirname "$0")/.."
 REPO=$PWD
 # shellcheck source=scripts/e2e/lib.sh
 source scripts/e2e/lib.sh
+RUN_T0=$(now_us)
 
 STRESS_N=${STRESS_N:-32}
 STRESS_PORT=${STRESS_PORT:-3200}
@@ -36,7 +37,7 @@ done
 [[ $(printf '%s\n' "$HTTP_PORT" "$WS_PORT" "$TCP_PORT" "$PG_PORT" | sort -u | wc -l) == 4 ]] ||
   fail "E2E_HTTP_PORT, E2E_WS_PORT, E2E_TCP_PORT and E2E_PG_PORT must differ"
 
-# Nothing from the caller's shell may steer the shim or send our loopback traffic to a proxy.
+# Nothing from the caller's shell may steer the shim.
 unset LD_PRELOAD CMUX_WORKSPACE_INTERNAL CMUX_PRELOAD_DISABLE CMUX_PRELOAD_LOG
 
 ROOT=''
@@ -62,8 +63,12 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+interrupted() {
+  printf '%s✘ %sinterrupted by SIG%s%s\n' "$RED" "${STEP:+$STEP: }" "$1" "$RESET" >&2
+  exit "$2"
+}
+trap 'interrupted INT 130' INT
+trap 'interrupted TERM 143' TERM
 trap 'fail "unexpected failure (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 # The temp root must be traversable by the postgres user, and must not itself be inside a directory
@@ -187,11 +192,13 @@ make -C ldpreload >"$LOGS/make-ldpreload.log" 2>&1 || fail "make -C ldpreload fa
 [[ -f $SHIM ]] || fail "make -C ldpreload did not produce $SHIM"
 ok "ldpreload/libworkspace_net.so"
 
-step "build the binary: bun build --compile"
-BIN=$ROOT/bin/cmux-proxy
-bun build --compile --minify src/cli.ts --outfile "$BIN" >"$LOGS/build.log" 2>&1 ||
-  fail "bun build --compile failed" "$LOGS/build.log"
-ok "$(du -h "$BIN" | cut -f1) single-file executable"
+step "build the binary: bun run build (this machine's target only)"
+# Into the temp root, not dist/: a one-target build there would replace a full release build.
+bun run build --target "$(uname -m)" --binaries-only --outdir "$ROOT/dist" >"$LOGS/build.log" 2>&1 ||
+  fail "bun run build failed" "$LOGS/build.log"
+BIN=$(find "$ROOT/dist" -maxdepth 1 -name 'cmux-proxy-linux-*' -type f | head -n 1)
+[[ -n $BIN && -x $BIN ]] || fail "bun run build produced no cmux-proxy-linux-* binary" "$LOGS/build.log"
+ok "${BIN##*/}, $(du -h "$BIN" | cut -f1)"
 
 step "start the compiled proxy on a free loopback port"
 start_bg proxy "$LOGS/proxy.log" "$REPO" "$BIN" --listen 127.0.0.1:0
@@ -221,8 +228,7 @@ ok "$HTTP_PORT, $PG_PORT in workspace-a/b; $WS_PORT, $TCP_PORT in workspace-a; $
 
 step "1. workspace-a: python3 -m http.server $HTTP_PORT --bind 127.0.0.1 answers ok-A inside workspace-a"
 start_in_ws http-a workspace-a python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1
-HTTP_A_PID=$BG_PID
-wait_until 20 "$HTTP_A_PID" "$LOGS/http-a.log" "http.server in workspace-a" ready_http workspace-a "$HTTP_PORT"
+wait_until 20 "$BG_PID" "$LOGS/http-a.log" "http.server in workspace-a" ready_http workspace-a "$HTTP_PORT"
 CURL_PREFIX=(in_ws workspace-a)
 expect_body ok-A "http://127.0.0.1:$HTTP_PORT/"
 CURL_PREFIX=()
@@ -310,7 +316,8 @@ stop_bg "${STRESS_PIDS[@]}"
 
 # --- 6. PostgreSQL -----------------------------------------------------------------------------------
 
-PG_USER=$( ((EUID == 0)) && echo postgres || id -un)
+PG_USER=postgres
+((EUID == 0)) || PG_USER=$(id -un)
 step "6. PostgreSQL: initdb a cluster in workspace-a and one in workspace-b (as $PG_USER)"
 # The shim is loaded by the postgres user, who may not be able to read the checkout (/root/...).
 PG_SHIM=$ROOT/libworkspace_net.so
@@ -419,4 +426,4 @@ status=0
 wait "$PROXY_PID" || status=$?
 unset "TRACKED[$PROXY_PID]"
 ((status == 0)) || fail "the proxy exited $status on SIGTERM" "$LOGS/proxy.log"
-ok "$(grep -c . "$LOGS/proxy.log") log lines, no crash"
+ok "exit 0 after $(grep -c . "$LOGS/proxy.log") log lines"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Plumbing for scripts/e2e.sh (sourced, not run): one coloured line per step, failing fast with the
 # logs that explain why, processes that are always stopped, and waits that are always bounded.
 
@@ -9,7 +10,6 @@ fi
 
 STEP=''
 STEP_T0=0
-RUN_T0=${EPOCHREALTIME/[.,]/}
 
 now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
 

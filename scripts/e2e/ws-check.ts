@@ -3,6 +3,8 @@
 //
 //   bun scripts/e2e/ws-check.ts <proxy port> <workspace> <port>
 
+export {}; // a module, not a script: its own scope and top-level await
+
 const [proxyPort, workspace, port] = process.argv.slice(2);
 if (!proxyPort || !workspace || !port) {
   console.error("usage: ws-check.ts <proxy port> <workspace> <port>");
@@ -29,7 +31,7 @@ function same(a: string | Uint8Array, b: string | ArrayBuffer | Uint8Array): boo
 
 const ws = new WebSocket(`ws://127.0.0.1:${proxyPort}/ws`, {
   headers: { "X-Cmux-Port-Internal": port, "X-Cmux-Workspace-Internal": workspace },
-} as unknown as string[]);
+});
 ws.binaryType = "arraybuffer";
 
 const result = await new Promise<string>((resolve, reject) => {

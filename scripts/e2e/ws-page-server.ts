@@ -5,6 +5,8 @@
 //
 //   bun scripts/e2e/ws-page-server.ts <port> <workspace name shown on the page>
 
+export {}; // a module, not a script: its own scope and top-level await
+
 const port = Number(process.argv[2]);
 const workspace = process.argv[3] ?? "";
 if (!Number.isInteger(port) || port < 1 || port > 65535 || workspace === "") {
@@ -43,6 +45,8 @@ const server = Bun.serve({
       return new Response(await req.arrayBuffer(), { headers: { "content-type": "application/octet-stream" } });
     }
     if (path === "/") return new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } });
+    // Browsers ask for it unprompted; an empty answer keeps their console free of a misleading 404.
+    if (path === "/favicon.ico") return new Response(null, { status: 204 });
     return new Response("not found\n", { status: 404 });
   },
   websocket: {
