@@ -52,7 +52,7 @@ cleanup() {
   wait
   if [[ -n $ROOT ]]; then
     if ((status != 0)) && [[ -d $ROOT/logs ]]; then
-      rm -rf "$REPO/e2e-artifacts/logs" && mkdir -p "$REPO/e2e-artifacts" && cp -r "$ROOT/logs" "$REPO/e2e-artifacts/logs"
+      mkdir -p "$REPO/e2e-artifacts" && cp -r "$ROOT/logs" "$REPO/e2e-artifacts/logs"
       printf '%sall logs of this run: e2e-artifacts/logs/%s\n' "$DIM" "$RESET" >&2
     fi
     rm -rf "$ROOT"
@@ -71,6 +71,8 @@ trap 'interrupted INT 130' INT
 trap 'interrupted TERM 143' TERM
 trap 'fail "unexpected failure (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
+# e2e-artifacts/ holds only this run's output: the screenshot, and the logs if it fails.
+rm -rf "$REPO/e2e-artifacts/logs" "$REPO/e2e-artifacts/browser-workspace-a.png"
 # The temp root must be traversable by the postgres user, and must not itself be inside a directory
 # named workspace-* (the shim would pick that one).
 ROOT=$(mktemp -d /tmp/cmux-e2e.XXXXXX)
