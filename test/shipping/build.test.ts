@@ -11,7 +11,7 @@ let build: ReleaseBuild;
 
 beforeAll(async () => {
   build = await releaseBuild();
-  console.log(`shipping tests use ${build.origin}: ${build.dir}`);
+  console.log(`shipping tests use the release build in ${build.dir}`);
 }, BUILD_TIMEOUT_MS);
 
 function run(cmd: string[], cwd?: string): { code: number; out: string } {
