@@ -257,7 +257,14 @@ static const char *workspace_node(const char *node, const char *service, int fam
              (strcasecmp(node, "localhost") != 0 && strcasecmp(node, "localhost.") != 0)) {
     return NULL;
   }
-  if ((family == AF_UNSPEC) || (family == AF_INET && !v6_literal)) {
+  /* An IPv6 literal stays IPv6, so what was written next to it still fits: PostgreSQL's default
+   * pg_hba.conf has `::1/128`, and a /128 mask on an IPv4 answer stops the server from starting. */
+  if (v6_literal) {
+    if (family != AF_UNSPEC && family != AF_INET6) return NULL;
+    *answer_family = AF_INET6;
+    return shim.ip6_text;
+  }
+  if (family == AF_UNSPEC || family == AF_INET) {
     *answer_family = AF_INET;
     return shim.ip4_text;
   }

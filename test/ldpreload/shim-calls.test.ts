@@ -180,7 +180,9 @@ describe("getaddrinfo", () => {
     [["LOCALHOST.", "80", "unspec", "stream", "none"], [`inet stream ${IP_A} 80`]],
     [["127.0.0.1", "8080", "unspec", "dgram", "none"], [`inet dgram ${IP_A} 8080`]],
     [["::1", "80", "inet6", "stream", "none"], [`inet6 stream ${A6} 80`]],
-    [["::1", "80", "unspec", "stream", "none"], [`inet stream ${IP_A} 80`]],
+    // An IPv6 literal stays IPv6 (PostgreSQL's default pg_hba.conf `::1/128` must stay a valid mask).
+    [["::1", "80", "unspec", "stream", "none"], [`inet6 stream ${A6} 80`]],
+    [["::1", "-", "unspec", "stream", "numerichost"], [`inet6 stream ${A6} 0`]],
     [["-", "3000", "unspec", "stream", "passive"], [`inet stream ${IP_A} 3000`]],
     [["-", "3000", "inet6", "stream", "passive"], [`inet6 stream ${A6} 3000`]],
     [["-", "3000", "unspec", "stream", "none"], [`inet stream ${IP_A} 3000`]],
