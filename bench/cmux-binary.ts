@@ -1,6 +1,12 @@
-// Finds the compiled cmux-proxy the bench measures: BENCH_CMUX_BIN, else the release build in dist/,
-// else a fresh `bun build --compile` of src/cli.ts into the bench's temp dir.
-import { existsSync } from "node:fs";
+// Finds the compiled cmux-proxy the bench measures: BENCH_CMUX_BIN, else the release build in dist/
+// when it is newer than every source file, else a fresh `bun build --compile` of src/cli.ts into the
+// bench's temp dir (a stale dist/ binary would measure old code).
+import { existsSync, readdirSync, statSync } from "node:fs";
+
+function newestSource(repoRoot: string): number {
+  const files = readdirSync(`${repoRoot}/src`, { recursive: true, encoding: "utf8" }).map((f) => `${repoRoot}/src/${f}`);
+  return Math.max(...[...files, `${repoRoot}/package.json`, `${repoRoot}/bun.lock`].map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
+}
 
 export function cmuxBinary(repoRoot: string, tmp: string, override: string | undefined): { path: string; how: string } {
   if (override) {
@@ -8,7 +14,9 @@ export function cmuxBinary(repoRoot: string, tmp: string, override: string | und
     return { path: override, how: "BENCH_CMUX_BIN" };
   }
   const dist = `${repoRoot}/dist/cmux-proxy-linux-x64`;
-  if (process.arch === "x64" && existsSync(dist)) return { path: dist, how: "dist/cmux-proxy-linux-x64" };
+  if (process.arch === "x64" && existsSync(dist) && statSync(dist).mtimeMs >= newestSource(repoRoot)) {
+    return { path: dist, how: "dist/cmux-proxy-linux-x64" };
+  }
   const entry = `${repoRoot}/src/cli.ts`;
   if (!existsSync(entry)) {
     throw new Error(`cannot build cmux-proxy: ${entry} does not exist (leave it out with BENCH_SYSTEMS=direct,nginx-router,nginx-var,nginx-stream,bun-pipe)`);

@@ -6,6 +6,7 @@ import { cpus, release, tmpdir, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { Children, logTail } from "./children";
 import { cmuxBinary } from "./cmux-binary";
+import { cpuBusy } from "./machine";
 import { errorList, renderTable, Results, toJson } from "./report";
 import { type MeasureContext, SCENARIOS } from "./scenarios";
 import { readSettings } from "./settings";
@@ -49,6 +50,9 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
 // If the event loop dies anyway, nothing may outlive the bench.
 process.on("exit", () => children.killAllNow());
 
+const describe = (busy: Record<string, number>) =>
+  Object.entries(busy).map(([cpu, pct]) => `${cpu} ${pct}%`).join(", ");
+
 async function ensureRunning(sys: System) {
   const dead = sys.dead();
   if (!dead) return;
@@ -72,6 +76,10 @@ async function main(): Promise<void> {
       `${settings.rounds} rounds of ${settings.seconds}s (warm-up ${settings.warmupSeconds}s), ` +
       `tunnel ${settings.connectBytes} bytes, ${settings.idleConnections} idle connections`,
   );
+  const busyBefore = await cpuBusy(1000);
+  const busiest = Math.max(0, ...Object.values(busyBefore));
+  console.log(`CPU busy before start (other work on this machine): ${describe(busyBefore)}`);
+  if (busiest > 20) console.log("warning: the machine is not idle; expect noisy numbers (medians help, a quiet machine helps more)");
   if (cmux) console.log(`cmux-proxy binary: ${cmux.path} (${cmux.how})${settings.cmuxArgs.length ? ` args: ${settings.cmuxArgs.join(" ")}` : ""}`);
 
   const upstreams = await startUpstreams(children, tmp, settings.loadCpu, nofile);
@@ -123,16 +131,27 @@ async function main(): Promise<void> {
   }
 
   if (interrupted) return; // half a run must not replace the last full report
+  await children.stopAll();
+  const busyAfter = await cpuBusy(1000);
   const table = renderTable(results);
   console.log(`\nMedians of ${settings.rounds} rounds; cmux/X is cmux-proxy's median divided by X's.`);
-  console.log(`${pinning}.\n`);
+  console.log(`${pinning}.`);
+  console.log(`CPU busy from other work: ${describe(busyBefore)} before the run, ${describe(busyAfter)} after it.\n`);
   console.log(table);
   const errors = errorList(results);
   if (errors.length > 0) console.log(`\nerrors:\n${errors.map((e) => `  ${e}`).join("\n")}`);
 
   const report = {
     generatedAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), memoryBytes: totalmem(), network: "loopback" },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      kernel: release(),
+      memoryBytes: totalmem(),
+      network: "loopback",
+      cpuBusyPercentBeforeStart: busyBefore,
+      cpuBusyPercentAfterEnd: busyAfter,
+    },
     versions: versions(),
     pinning: { proxyCpu: settings.proxyCpu, loadCpu: settings.loadCpu, note: pinning },
     settings: { ...settings, outFile: undefined },
