@@ -1,0 +1,50 @@
+// Found by test/fuzz: framing values padded with a byte JavaScript's trim() removes but HTTP does not
+// (NBSP, 0xA0, legal obs-text in a field value). Only SP and HTAB are optional whitespace [RFC 9110
+// §5.6.3]; a proxy that reads `Content-Length: \xa05` as 5 or `Transfer-Encoding: chunked\xa0` as
+// chunked frames the body differently from an upstream that reads the same bytes strictly: smuggling.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { okResponse, rawExchange, rawUpstream, startTestProxy, statuses, type TestProxy } from "../helpers/net";
+
+let proxy: TestProxy;
+beforeAll(() => {
+  proxy = startTestProxy();
+});
+afterAll(() => proxy.stop());
+
+const answered = (s: string) => s.includes("\r\n\r\n");
+
+test.each([
+  ["Content-Length: NBSP 5", "Content-Length: \xa05\r\n", "hello"],
+  ["Content-Length: 5 NBSP", "Content-Length: 5\xa0\r\n", "hello"],
+  ["Transfer-Encoding: NBSP chunked", "Transfer-Encoding: \xa0chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"],
+  ["Transfer-Encoding: chunked NBSP", "Transfer-Encoding: chunked\xa0\r\n", "5\r\nhello\r\n0\r\n\r\n"],
+])("request %s is refused with 400 and nothing is forwarded", async (_name, framing, body) => {
+  const up = rawUpstream((conn) => {
+    if (conn.received.includes("\r\n\r\n")) conn.socket.write(okResponse("ok"));
+  });
+  try {
+    const r = await rawExchange(proxy.port, [`POST / HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${up.port}\r\n${framing}\r\n${body}`], { until: answered });
+    expect(statuses(r.text)).toEqual([400]);
+    expect(r.closed).toBe(true);
+    expect(up.all()).toBe("");
+  } finally {
+    up.stop();
+  }
+});
+
+test.each([
+  ["Content-Length: NBSP 5", "HTTP/1.1 200 OK\r\nContent-Length: \xa05\r\n\r\nhello"],
+  ["Content-Length: 5 NBSP", "HTTP/1.1 200 OK\r\nContent-Length: 5\xa0\r\n\r\nhello"],
+])("response %s is a 502, not relayed", async (_name, response) => {
+  const up = rawUpstream((conn) => {
+    if (conn.received.includes("\r\n\r\n")) conn.socket.write(Buffer.from(response, "latin1"));
+  });
+  try {
+    const r = await rawExchange(proxy.port, [`GET / HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${up.port}\r\n\r\n`], { until: answered });
+    expect(statuses(r.text)).toEqual([502]);
+    expect(r.text).not.toContain("hello");
+  } finally {
+    up.stop();
+  }
+});
