@@ -3,7 +3,7 @@
 // byte by byte as it passes so a malformed body can never desynchronise the two connections.
 
 import { HttpError } from "./errors";
-import { fieldTokens, fieldValues, type RequestHead, type ResponseHead } from "./head-parser";
+import { fieldTokens, fieldValues, trimOws, type RequestHead, type ResponseHead } from "./head-parser";
 import { isTchar } from "./token";
 
 export type Framing =
@@ -22,7 +22,7 @@ function contentLength(values: string[], status: number): number | HttpError {
   let length = -1;
   for (const value of values) {
     for (const part of value.split(",")) {
-      const t = part.trim();
+      const t = trimOws(part);
       if (!/^[0-9]{1,16}$/.test(t) || Number(t) > Number.MAX_SAFE_INTEGER) {
         return new HttpError(status, `invalid Content-Length "${value}" (expected one non-negative integer)`);
       }

@@ -216,13 +216,21 @@ export function fieldValue(f: Fields, lowerName: string): string | undefined {
   return i === -1 ? undefined : f.values[i];
 }
 
+/**
+ * Strips optional whitespace (SP, HTAB) only [RFC 9110 §5.6.3]. String.trim() would also strip NBSP
+ * (0xA0, legal obs-text), so `chunked\xa0` would read as `chunked` here and as something else upstream.
+ */
+export function trimOws(s: string): string {
+  return s.replace(/^[ \t]+|[ \t]+$/g, "");
+}
+
 /** Comma-separated list members across all instances of a header, trimmed and lowercased. */
 export function fieldTokens(f: Fields, lowerName: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < f.lower.length; i++) {
     if (f.lower[i] !== lowerName) continue;
     for (const part of f.values[i]!.split(",")) {
-      const t = part.trim().toLowerCase();
+      const t = trimOws(part).toLowerCase();
       if (t !== "") out.push(t);
     }
   }
