@@ -15,7 +15,7 @@ ARG TARGETARCH
 WORKDIR /src
 COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile --production
-COPY tsconfig.json LICENSE ./
+COPY tsconfig.json ./
 COPY src ./src
 COPY scripts ./scripts
 RUN bun scripts/build.ts --target "$TARGETARCH" --binaries-only --outdir /out

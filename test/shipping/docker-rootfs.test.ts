@@ -146,7 +146,7 @@ test.skipIf(!isRoot || host === undefined)(
       // unshare --fork's only child is the proxy (chroot exec'd it).
       const pid = Number(readFileSync(`/proc/${proxy.proc.pid}/task/${proxy.proc.pid}/children`, "utf8").trim());
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      const [uid, gid] = rt.user.split(":");
+      const [uid, gid] = rt.user.split(":") as [string, string];
       expect(/^Uid:\s+(.*)$/m.exec(status)![1]!.split(/\s+/)).toEqual([uid, uid, uid, uid]);
       expect(/^Gid:\s+(.*)$/m.exec(status)![1]!.split(/\s+/)).toEqual([gid, gid, gid, gid]);
       expect(/^NSpid:\s+(.*)$/m.exec(status)![1]!.split(/\s+/)).toEqual([String(pid), "1"]);
