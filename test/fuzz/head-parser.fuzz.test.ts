@@ -14,7 +14,7 @@ import { refRequest, refResponse } from "./reference";
 
 const FILE = "test/fuzz/head-parser.fuzz.test.ts";
 const LIMITS: HeadLimits = { maxHeadBytes: 64 * 1024, maxHeaders: 256 };
-const N = fuzzIterations(4000);
+const N = fuzzIterations(8000);
 const tried: Record<string, number> = {};
 
 function smallLimits(rng: Rng): HeadLimits {

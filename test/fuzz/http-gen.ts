@@ -151,6 +151,12 @@ function field(rng: Rng, name: string, value: string): Field {
   return { name, value, before: ows(rng), after: ows(rng) };
 }
 
+/** llhttp reads HTAB around Content-Length and Transfer-Encoding values as part of them. */
+function framingField(rng: Rng, opts: GenOptions, name: string, value: string): Field {
+  const f = field(rng, name, value);
+  return opts.llhttpSafe ? { ...f, before: f.before.replaceAll("\t", " "), after: f.after.replaceAll("\t", " ") } : f;
+}
+
 function randomFields(rng: Rng, max: number): Field[] {
   return Array.from({ length: rng.int(max + 1) }, () => field(rng, fieldName(rng), fieldValue(rng)));
 }
@@ -232,10 +238,10 @@ export function genRequest(rng: Rng, opts: GenOptions): Req {
   if (r < 3) {
     const data = bodyData(rng, rng.int(rng.chance(0.1) ? 3000 : 60));
     body = data.length === 0 && rng.chance(0.5) ? { kind: "none" } : { kind: "length", data };
-    insertAt(rng, fields, field(rng, rng.pick(["Content-Length", "content-length"]), String(data.length)));
+    insertAt(rng, fields, framingField(rng, opts, rng.pick(["Content-Length", "content-length"]), String(data.length)));
   } else if (r < 6 && minor === 1) {
     body = chunkedBody(rng, opts);
-    insertAt(rng, fields, field(rng, rng.pick(["Transfer-Encoding", "transfer-encoding"]), rng.pick(["chunked", "chunked", "Chunked"])));
+    insertAt(rng, fields, framingField(rng, opts, rng.pick(["Transfer-Encoding", "transfer-encoding"]), rng.pick(["chunked", "chunked", "Chunked"])));
   }
   return { leading: rng.chance(0.05) ? rng.range(1, 4) : 0, method, target: target(rng, method), minor, fields, body };
 }
@@ -254,11 +260,11 @@ export function genResponse(rng: Rng, opts: GenOptions): Res {
   if (r < 4) {
     const data = bodyData(rng, rng.int(rng.chance(0.1) ? 3000 : 60));
     if (!bodiless && data.length > 0) body = { kind: "length", data };
-    if (status >= 200) insertAt(rng, fields, field(rng, "Content-Length", String(data.length)));
+    if (status >= 200) insertAt(rng, fields, framingField(rng, opts, "Content-Length", String(data.length)));
   } else if (r < 7) {
     const chunked = chunkedBody(rng, opts);
     if (!bodiless) body = chunked;
-    if (status >= 200) insertAt(rng, fields, field(rng, "Transfer-Encoding", "chunked"));
+    if (status >= 200) insertAt(rng, fields, framingField(rng, opts, "Transfer-Encoding", "chunked"));
   } else if (!bodiless) {
     const data = bodyData(rng, rng.int(60));
     if (data.length > 0) body = { kind: "close", data };
