@@ -30,15 +30,18 @@ export class Children {
   constructor(
     private readonly logDir: string,
     private readonly nofile: number,
+    /** Niceness for every child (negative = ahead of other work on a shared machine; needs root). */
+    private readonly nice: number,
   ) {}
 
   spawn(opts: SpawnOptions): Child {
     if (this.stopping) throw new Error(`not starting ${opts.name}: the bench is stopping`);
     const logPath = `${this.logDir}/${String(++this.logSeq).padStart(3, "0")}-${opts.name}.log`;
     const logFd = openSync(logPath, "a");
-    // exec keeps the pid, so the pid we hold is the real program's, after ulimit and taskset.
-    const wrapper = 'ulimit -n "$0" || exit 111; cpu="$1"; shift; exec taskset -c "$cpu" "$@"';
-    const proc = Bun.spawn(["sh", "-c", wrapper, String(this.nofile), String(opts.cpu), ...opts.cmd], {
+    // exec keeps the pid, so the pid we hold is the real program's, after ulimit, nice and taskset.
+    const wrapper = 'ulimit -n "$0" || exit 111; cpu="$1"; nice="$2"; shift 2; exec nice -n "$nice" taskset -c "$cpu" "$@"';
+    const args = [String(this.nofile), String(opts.cpu), String(this.nice), ...opts.cmd];
+    const proc = Bun.spawn(["sh", "-c", wrapper, ...args], {
       stdin: opts.stdin ?? "ignore",
       stdout: opts.stdout ?? logFd,
       stderr: logFd,

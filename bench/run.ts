@@ -27,7 +27,7 @@ const tmp = mkdtempSync(`${tmpdir()}/cmux-bench-`);
 const logDir = `${tmp}/logs`;
 mkdirSync(logDir);
 const nofile = settings.scenarios.includes("f") ? neededNofile(settings) : 4096;
-const children = new Children(logDir, nofile);
+const children = new Children(logDir, nofile, settings.nice);
 const began = performance.now();
 const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0)}s`;
 
@@ -74,7 +74,8 @@ async function main(): Promise<void> {
   console.log(
     `systems: ${settings.systems.join(", ")}; scenarios: ${settings.scenarios.join(", ")}; ` +
       `${settings.rounds} rounds of ${settings.seconds}s (warm-up ${settings.warmupSeconds}s), ` +
-      `tunnel ${settings.connectBytes} bytes, ${settings.idleConnections} idle connections`,
+      `tunnel ${settings.connectBytes} bytes, ${settings.idleConnections} idle connections` +
+      (settings.nice !== 0 ? `, every process at nice ${settings.nice}` : ""),
   );
   const busyBefore = await cpuBusy(1000);
   const busiest = Math.max(0, ...Object.values(busyBefore));

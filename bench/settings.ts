@@ -24,6 +24,7 @@ export type Settings = {
   systems: SystemName[];
   connectBytes: number;
   idleConnections: number;
+  nice: number;
   proxyCpu: number;
   loadCpu: number;
   cmuxBin: string | undefined;
@@ -55,6 +56,16 @@ function list<T extends string>(name: string, allowed: readonly T[]): T[] {
   return allowed.filter((a) => picked.includes(a));
 }
 
+// Negative values put the bench ahead of other work on a shared machine (root only).
+function niceness(): number {
+  const raw = process.env.BENCH_NICE;
+  if (raw === undefined || raw === "") return 0;
+  if (!/^-?\d+$/.test(raw.trim()) || Math.abs(Number(raw)) > 19) {
+    throw new Error(`BENCH_NICE=${JSON.stringify(raw)} is not an integer from -19 to 19`);
+  }
+  return Number(raw);
+}
+
 export function readSettings(repoRoot: string): Settings {
   return {
     seconds: int("BENCH_SECONDS", 1, 1),
@@ -64,6 +75,7 @@ export function readSettings(repoRoot: string): Settings {
     systems: list("BENCH_SYSTEMS", SYSTEM_NAMES),
     connectBytes: int("BENCH_CONNECT_BYTES", 1 << 30, 1),
     idleConnections: int("BENCH_IDLE_CONNS", 5000, 1),
+    nice: niceness(),
     proxyCpu: int("BENCH_PROXY_CPU", 0, 0),
     loadCpu: int("BENCH_LOAD_CPU", 1, 0),
     cmuxBin: process.env.BENCH_CMUX_BIN || undefined,

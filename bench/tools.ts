@@ -30,6 +30,7 @@ function aptInstall(packages: string[]) {
 }
 
 export function ensureTools(settings: Settings) {
+  if (settings.nice < 0 && process.getuid?.() !== 0) throw new Error(`BENCH_NICE=${settings.nice} needs root`);
   if (!has("taskset")) throw new Error("taskset (util-linux) is required to pin processes to cores");
   const missing: string[] = [];
   if (!has("nginx")) missing.push("nginx");
