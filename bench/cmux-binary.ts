@@ -1,7 +1,7 @@
 // Finds the compiled cmux-proxy the bench measures: BENCH_CMUX_BIN, else the release build in dist/
 // when it is newer than every source file, else a fresh `bun build --compile` of src/cli.ts into the
 // bench's temp dir (a stale dist/ binary would measure old code).
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, statSync } from "node:fs";
 
 function newestSource(repoRoot: string): number {
   const files = readdirSync(`${repoRoot}/src`, { recursive: true, encoding: "utf8" }).map((f) => `${repoRoot}/src/${f}`);
@@ -15,7 +15,9 @@ export function cmuxBinary(repoRoot: string, tmp: string, override: string | und
   }
   const dist = `${repoRoot}/dist/cmux-proxy-linux-x64`;
   if (process.arch === "x64" && existsSync(dist) && statSync(dist).mtimeMs >= newestSource(repoRoot)) {
-    return { path: dist, how: "dist/cmux-proxy-linux-x64" };
+    // A copy, because scenario f restarts the proxy and a rebuild may replace dist/ meanwhile.
+    copyFileSync(dist, `${tmp}/cmux-proxy`);
+    return { path: `${tmp}/cmux-proxy`, how: "a copy of dist/cmux-proxy-linux-x64" };
   }
   const entry = `${repoRoot}/src/cli.ts`;
   if (!existsSync(entry)) {
