@@ -2,10 +2,14 @@
 // target for the right CPU, tarballs holding exactly the binary and LICENSE, SHA256SUMS that
 // `sha256sum --check` accepts for every asset, and the host's binary printing package.json's version.
 
-import { beforeAll, expect, test } from "bun:test";
-import { readdirSync, statSync } from "node:fs";
+import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { hostTarget, TARGETS } from "../../scripts/targets";
 import { BUILD_TIMEOUT_MS, releaseBuild, type ReleaseBuild } from "./release-build";
+
+// Each test moves a ~110 MB binary around; on a loaded 2-core machine that can take longer than
+// the 5 s default (bunfig's [test] timeout is not applied by Bun 1.4.4).
+setDefaultTimeout(60_000);
 
 let build: ReleaseBuild;
 
@@ -26,7 +30,7 @@ test("the release holds exactly the binaries, both tarball names per target, ins
     ...TARGETS.flatMap((t) => [`cmux-proxy-${t.name}`, `cmux-proxy-${t.name}.tar.gz`, `cmux-proxy-${build.version}-${t.name}.tar.gz`]),
   ].sort();
   expect(readdirSync(build.dir).filter((n) => !n.startsWith(".")).sort()).toEqual(expected);
-  expect(Bun.file(build.path("install.sh")).size).toBe(Bun.file(new URL("../../scripts/install.sh", import.meta.url).pathname).size);
+  expect(readFileSync(build.path("install.sh"), "utf8")).toBe(readFileSync(new URL("../../scripts/install.sh", import.meta.url).pathname, "utf8"));
 });
 
 test.each(TARGETS)("$name: an executable ELF for its CPU", async (t) => {

@@ -4,7 +4,7 @@
 // runtime would: chroot, its own mount and PID namespaces with /proc mounted, the image's USER,
 // ENV and ENTRYPOINT, the proxy as PID 1. It proxies a request and exits 0 on SIGTERM.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
@@ -16,6 +16,10 @@ import { BUILD_TIMEOUT_MS, releaseBuild, type ReleaseBuild } from "./release-bui
 const ROOT = new URL("../..", import.meta.url).pathname;
 const host = hostTarget();
 const isRoot = process.getuid?.() === 0;
+
+// Each test moves a ~110 MB binary around; on a loaded 2-core machine that can take longer than
+// the 5 s default (bunfig's [test] timeout is not applied by Bun 1.4.4).
+setDefaultTimeout(60_000);
 
 let build: ReleaseBuild;
 let work: string;

@@ -2,7 +2,7 @@
 // one-liner, version pins, curl or wget, every `uname -m` name, a corrupted tarball, an unknown
 // arch or version, and sudo used only for a bin dir the user cannot write.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,10 @@ import { fakeUname, toolPath, type ToolPath } from "./tool-path";
 const INSTALL_SH = new URL("../../scripts/install.sh", import.meta.url).pathname;
 const NOBODY = 65534;
 const host = hostTarget();
+
+// Each test moves a ~110 MB binary around; on a loaded 2-core machine that can take longer than
+// the 5 s default (bunfig's [test] timeout is not applied by Bun 1.4.4).
+setDefaultTimeout(60_000);
 
 let build: ReleaseBuild;
 let server: ReleaseServer;
