@@ -375,7 +375,14 @@ export class ClientConnection implements UpstreamOwner, Expiring {
 
   // ---- response side --------------------------------------------------------------------------
 
+  /** Interim responses are read in a loop, not by recursion: one read may hold any number of them. */
   private readResponseHead(buf: Uint8Array): void {
+    let next: Uint8Array | void = buf;
+    while (next !== undefined) next = this.readOneResponseHead(next);
+  }
+
+  /** Returns what follows an interim response, to be read as the next head. */
+  private readOneResponseHead(buf: Uint8Array): Uint8Array | void {
     const limits = this.ctx.config.limits;
     const span = findHeadEnd(buf, 0, buf.length, this.respResume, limits);
     if (span instanceof HttpError) return this.badResponse(new HttpError(502, `upstream sent an invalid response head: ${span.reason}`));
@@ -394,8 +401,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     if (head.status >= 100 && head.status < 200 && head.status !== 101) {
       // Interim responses (100 Continue, 103 Early Hints) are relayed; HTTP/1.0 clients never see them.
       if (req.minor === 1) this.sendClient(Buffer.from(serializeResponseHead(head, { keepAlive: true, clientMinor: 1 }), "latin1"));
-      if (rest.length > 0) this.readResponseHead(rest);
-      return;
+      return rest.length > 0 ? rest : undefined;
     }
     if (head.status === 101) {
       if (!this.upgrade) return this.badResponse(new HttpError(502, "upstream switched protocols on a request that asked for no upgrade"));
