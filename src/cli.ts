@@ -7,6 +7,7 @@ import pkg from "../package.json" with { type: "json" };
 import { DEFAULT_LIMITS, DEFAULT_LISTEN, formatAddress, parseListenList, validUpstreamHost, type Limits } from "./config";
 import { configureLog, log, LOG_LEVEL_NAMES, type LogLevelName } from "./log";
 import { startProxy } from "./server";
+import { READY_MESSAGE, supervise, WORKER_ENV } from "./supervisor";
 
 function die(msg: string): never {
   process.stderr.write(`cmux-proxy: ${msg}\n`);
@@ -62,6 +63,11 @@ const main = defineCommand({
       valueHint: "LEVEL",
     },
     "log-json": { type: "boolean", description: "log JSON lines (env CMUX_LOG_JSON=1)" },
+    workers: {
+      type: "string",
+      description: "processes sharing each listen address, supervised (env CMUX_WORKERS, default 1)",
+      valueHint: "N",
+    },
     ...limitArgs(),
   },
   run({ args, rawArgs }) {
@@ -86,8 +92,16 @@ const main = defineCommand({
       limits[key as keyof Limits] = n;
     }
 
-    const proxy = startProxy({ listen, upstreamHost, limits });
+    const workersText = (args.workers as string | undefined) ?? (env.CMUX_WORKERS || "1");
+    const workers = Number(workersText);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 256) die(`invalid --workers "${workersText}" (expected 1-256)`);
+    const isWorker = env[WORKER_ENV] !== undefined;
+    if (workers > 1 && listen.some((a) => a.port === 0)) die("--workers above 1 needs fixed listen ports (port 0 would differ per worker)");
+    if (workers > 1 && !isWorker) return supervise(workers, limits.shutdownTimeout);
+
+    const proxy = startProxy({ listen, upstreamHost, limits, reusePort: isWorker });
     if (typeof proxy === "string") die(proxy);
+    if (isWorker) process.send?.(READY_MESSAGE);
     log.info(`cmux-proxy ${pkg.version} listening on ${proxy.addresses.map(formatAddress).join(", ")} (upstream ${upstreamHost})`);
 
     let stopping = false;

@@ -27,6 +27,8 @@ export interface Config {
   listen: ListenAddress[];
   upstreamHost: string;
   limits: Limits;
+  /** Share the listen addresses with sibling workers (--workers). */
+  reusePort?: boolean;
 }
 
 export const DEFAULT_LISTEN = "0.0.0.0:8080,127.0.0.1:8080";

@@ -68,7 +68,14 @@ export function startProxy(config: Config): RunningProxy | string {
     // `[::]:P` beside `0.0.0.0:P` must not claim IPv4 too, or the second bind fails.
     const ipv6Only = addr.host === "::" && config.listen.some((a) => a.host === "0.0.0.0" && a.port === addr.port);
     try {
-      const l = Bun.listen<ClientConnection>({ hostname: addr.host, port: addr.port, allowHalfOpen: true, socket, ...(ipv6Only ? { ipv6Only } : {}) });
+      const l = Bun.listen<ClientConnection>({
+        hostname: addr.host,
+        port: addr.port,
+        allowHalfOpen: true,
+        socket,
+        ...(ipv6Only ? { ipv6Only } : {}),
+        ...(config.reusePort ? { reusePort: true } : {}),
+      });
       listeners.push(l);
       ctx.listening.push({ ...addr, port: l.port });
     } catch (e) {
