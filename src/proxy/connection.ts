@@ -350,9 +350,11 @@ export class ClientConnection implements UpstreamOwner, Expiring {
       this.resp = Resp.Done;
       return this.finishExchange();
     }
-    if (this.resp === Resp.Head && !this.respStarted && (this.respBuf === null || this.respBuf.length === 0)) {
+    if (this.resp === Resp.Head && !this.respStarted) {
+      // Part of a head may be buffered, but nothing of it reached the client: still a clean 502.
+      const partial = this.respBuf !== null && this.respBuf.length > 0;
       // A pooled connection the server had already closed: a request with no body can go again.
-      if (up.reused && !this.retried && this.reqFraming.kind === "none") {
+      if (!partial && up.reused && !this.retried && this.reqFraming.kind === "none") {
         this.retried = true;
         this.up = null;
         up.close();
@@ -361,7 +363,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
       const t = this.target!;
       this.up = null;
       up.close();
-      return this.fail(new HttpError(502, `upstream ${t.host}:${t.port} closed the connection before responding`));
+      return this.fail(new HttpError(502, `upstream ${t.host}:${t.port} closed the connection ${partial ? "in the middle of the response head" : "before responding"}`));
     }
     if (this.resp === Resp.Done) {
       // Response complete, request body still streaming: nothing more to relay.
