@@ -10,27 +10,38 @@ export type MetricResult = {
   scenario: ScenarioId;
   metric: Metric;
   samples: Partial<Record<SystemName, number[]>>;
+  /** Other work on the machine during each sample, in percent of one core. */
+  otherWork: Partial<Record<SystemName, number[]>>;
   errors: Partial<Record<SystemName, string>>;
 };
 
 export class Results {
   readonly rows: MetricResult[] = [];
+  /** Timed runs thrown away and run again because other work disturbed them. */
+  repeated = 0;
 
   row(scenario: ScenarioId, metric: Metric): MetricResult {
     let r = this.rows.find((x) => x.scenario === scenario && x.metric.key === metric.key);
     if (!r) {
-      r = { scenario, metric, samples: {}, errors: {} };
+      r = { scenario, metric, samples: {}, otherWork: {}, errors: {} };
       this.rows.push(r);
     }
     return r;
   }
 
-  add(scenario: ScenarioId, metrics: Metric[], sys: SystemName, values: Record<string, number>) {
+  add(scenario: ScenarioId, metrics: Metric[], sys: SystemName, values: Record<string, number>, otherWork: number) {
     for (const m of metrics) {
       const v = values[m.key];
       if (v === undefined || !Number.isFinite(v)) continue;
-      ((this.row(scenario, m).samples[sys] ??= [])).push(v);
+      const row = this.row(scenario, m);
+      (row.samples[sys] ??= []).push(v);
+      (row.otherWork[sys] ??= []).push(Math.round(otherWork));
     }
+  }
+
+  /** The largest share of a core other work took during any kept sample. */
+  worstOtherWork(): number {
+    return Math.max(0, ...this.rows.flatMap((r) => Object.values(r.otherWork).flat()));
   }
 
   fail(scenario: ScenarioId, metrics: Metric[], sys: SystemName, message: string) {
@@ -94,6 +105,7 @@ export function toJson(results: Results) {
     medians: medians(r),
     ratios: ratios(r),
     samples: r.samples,
+    otherWorkPercent: r.otherWork,
     errors: r.errors,
   }));
 }

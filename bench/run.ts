@@ -4,13 +4,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
-import { Children, logTail } from "./children";
+import { Children } from "./children";
 import { cmuxBinary } from "./cmux-binary";
 import { cpuBusy } from "./machine";
 import { errorList, renderTable, Results, toJson } from "./report";
-import { type MeasureContext, SCENARIOS } from "./scenarios";
+import { DISTURBED_PERCENT, type RoundsContext, runScenario } from "./rounds";
+import { SCENARIOS } from "./scenarios";
 import { readSettings } from "./settings";
-import { makeSystems, type System } from "./systems";
+import { makeSystems } from "./systems";
 import { checkNofile, ensureTools, neededNofile, versions } from "./tools";
 import { startUpstreams } from "./upstreams";
 
@@ -53,14 +54,6 @@ process.on("exit", () => children.killAllNow());
 const describe = (busy: Record<string, number>) =>
   Object.entries(busy).map(([cpu, pct]) => `${cpu} ${pct}%`).join(", ");
 
-async function ensureRunning(sys: System) {
-  const dead = sys.dead();
-  if (!dead) return;
-  console.log(`  ${sys.name}: ${dead.name} died (exit ${dead.proc.exitCode ?? dead.proc.signalCode}), restarting:\n${logTail(dead, 5)}`);
-  await sys.stop();
-  await sys.start();
-}
-
 async function main(): Promise<void> {
   ensureTools(settings);
   checkNofile(nofile);
@@ -88,47 +81,14 @@ async function main(): Promise<void> {
   for (const sys of systems) await sys.start();
   console.log(`[${elapsed()}] upstreams and systems started`);
 
-  const ctx: MeasureContext = { children, settings };
   const results = new Results();
+  // A busy machine may stretch the run by at most a minute of waiting and repeating.
+  const rc: RoundsContext = { children, settings, results, interrupted: () => interrupted, repeatBudget: { ms: 60_000 } };
   for (const scenario of SCENARIOS.filter((s) => settings.scenarios.includes(s.id))) {
     if (interrupted) return;
     const taking = systems.filter((s) => s.scenarios.includes(scenario.id));
     console.log(`\n[${elapsed()}] ${scenario.title}: ${taking.map((s) => s.name).join(", ")}`);
-    const failed = new Set<System>();
-    // A failed round is recorded and ends that system's part in the scenario; a failed warm-up
-    // is only reported, since the rounds will show whether the failure is real.
-    const attempt = async (sys: System, what: string, fn: () => Promise<void>, record: boolean) => {
-      if (interrupted) return;
-      try {
-        await ensureRunning(sys);
-        await fn();
-      } catch (err) {
-        if (interrupted) return; // the failure is our own shutdown, not the system's
-        const message = (err as Error).message;
-        console.log(`  ${sys.name}: ${what} failed: ${message}`);
-        if (!record) return;
-        results.fail(scenario.id, scenario.metrics, sys.name, message.split("\n")[0]!);
-        failed.add(sys);
-      }
-    };
-    if (scenario.warmup && settings.warmupSeconds > 0) {
-      for (const sys of taking) await attempt(sys, "warm-up", () => scenario.warmup!(ctx, sys), false);
-    }
-    for (let round = 1; round <= settings.rounds; round++) {
-      for (const sys of taking) {
-        if (failed.has(sys)) continue;
-        await attempt(sys, `round ${round}`, async () => {
-          if (scenario.fresh) {
-            await sys.stop();
-            await sys.start();
-          }
-          const values = await scenario.measure(ctx, sys);
-          results.add(scenario.id, scenario.metrics, sys.name, values);
-          const shown = scenario.metrics.map((m) => `${m.key}=${values[m.key]?.toFixed(2)}`).join(" ");
-          console.log(`  round ${round} ${sys.name.padEnd(12)} ${shown}`);
-        }, true);
-      }
-    }
+    await runScenario(rc, scenario, taking);
   }
 
   if (interrupted) return; // half a run must not replace the last full report
@@ -137,7 +97,11 @@ async function main(): Promise<void> {
   const table = renderTable(results);
   console.log(`\nMedians of ${settings.rounds} rounds; cmux/X is cmux-proxy's median divided by X's.`);
   console.log(`${pinning}.`);
-  console.log(`CPU busy from other work: ${describe(busyBefore)} before the run, ${describe(busyAfter)} after it.\n`);
+  console.log(
+    `Other work on the machine: CPU busy ${describe(busyBefore)} before the run, ${describe(busyAfter)} after it; ` +
+      `during the kept timed runs at most ${results.worstOtherWork().toFixed(0)}% of a core; ` +
+      `${results.repeated} run(s) repeated because it took more than ${DISTURBED_PERCENT}%.\n`,
+  );
   console.log(table);
   const errors = errorList(results);
   if (errors.length > 0) console.log(`\nerrors:\n${errors.map((e) => `  ${e}`).join("\n")}`);
@@ -157,6 +121,7 @@ async function main(): Promise<void> {
     pinning: { proxyCpu: settings.proxyCpu, loadCpu: settings.loadCpu, note: pinning },
     settings: { ...settings, outFile: undefined },
     cmuxBinary: cmux?.how,
+    repeatedBecauseDisturbed: results.repeated,
     durationSeconds: Math.round((performance.now() - began) / 1000),
     metrics: toJson(results),
     table,
