@@ -6,11 +6,11 @@
 // 1 GiB response is in test/reliability/heavy.test.ts.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { okResponse, rawExchange, statuses } from "../helpers/net";
+import { okResponse, rawExchange, statuses, writeAll } from "../helpers/net";
 import { fdCount, waitFor } from "../helpers/proc-stats";
 import { spawnProxy, type ProxyProcess } from "../helpers/proxy-process";
 import { connectClient, waitClient, type RawClient } from "../helpers/raw-client";
-import { trackedUpstream, type TrackedUpstream } from "../helpers/tracked-upstream";
+import { trackedUpstream, type TrackedConn, type TrackedUpstream } from "../helpers/tracked-upstream";
 
 const HEAD_TIMEOUT = 2;
 const IDLE_TIMEOUT = 3;
@@ -145,6 +145,52 @@ describe("row 35: an upstream that never answers", () => {
       echo.stop();
     }
   });
+});
+
+describe("a client that stops sending its request body", () => {
+  test("is answered 408 and closed once nothing has arrived for the idle timeout; the upstream connection is closed", async () => {
+    const sink = trackedUpstream(() => {});
+    try {
+      const client = await connectClient(port);
+      client.socket.write(`POST /stall HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${sink.port}\r\nContent-Length: 100\r\n\r\nhalf`);
+      const t0 = performance.now();
+      expect(await waitClient(client, (c) => c.closedAt !== 0, IDLE_TIMEOUT * 1000 + LATE_MS + 1000)).toBe(true);
+      client.socket.end();
+      expect(statuses(client.text)).toEqual([408]);
+      expect(client.closedAt - t0).toBeGreaterThanOrEqual(IDLE_TIMEOUT * 1000 - 50);
+      expect(client.closedAt - t0).toBeLessThan(IDLE_TIMEOUT * 1000 + LATE_MS);
+      expect(await sink.allClosed()).toBe(true);
+    } finally {
+      sink.stop();
+    }
+  }, 10_000);
+
+  test("is not blamed when the upstream is the one not reading", async () => {
+    const TOTAL = 32 << 20;
+    let stalled: TrackedConn | null = null;
+    const slow = trackedUpstream(
+      (conn) => {
+        if (stalled === null) {
+          // Take the head and the first bytes, then stop reading for longer than the idle timeout.
+          stalled = conn;
+          conn.socket.pause();
+          setTimeout(() => conn.socket.resume(), IDLE_TIMEOUT * 1000 + 1000);
+        }
+        if (conn.bytes >= TOTAL) conn.socket.write(okResponse("all of it"));
+      },
+      { keep: 1024 },
+    );
+    try {
+      const client = await connectClient(port);
+      client.socket.write(`PUT /big HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${slow.port}\r\nContent-Length: ${TOTAL}\r\n\r\n`);
+      await writeAll(client.socket, new Uint8Array(TOTAL));
+      expect(await waitClient(client, (c) => c.text.endsWith("all of it"), 10_000)).toBe(true);
+      expect(statuses(client.text)).toEqual([200]);
+      client.socket.end();
+    } finally {
+      slow.stop();
+    }
+  }, 15_000);
 });
 
 describe("row 37: idle keep-alive connections", () => {
