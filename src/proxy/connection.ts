@@ -159,8 +159,13 @@ export class ClientConnection implements UpstreamOwner, Expiring {
       if (this.inbuf === null || this.inbuf.length === 0) this.closeClient();
       else this.fail(new HttpError(408, "request head not received in time"));
     } else if (this.phase === Phase.Exchange && this.resp === Resp.Head) {
-      // The first-byte clock only runs once the whole request is out: a long upload is not a stall.
-      if (!this.connecting && !this.reqDone) return this.arm(this.ctx.config.limits.upstreamTimeout);
+      // The first-byte clock only runs once the whole request is out: a long upload is not a stall,
+      // but a body that stops coming for an idle period is, unless the upstream is not taking it.
+      if (!this.connecting && !this.reqDone) {
+        const idle = this.ctx.config.limits.idleTimeout;
+        if (this.pausedForUpstream) return this.arm(idle);
+        return this.fail(new HttpError(408, `request body stalled: nothing received for ${idle}s`));
+      }
       const t = this.target!;
       const what = this.connecting
         ? `could not connect to upstream ${t.host}:${t.port} within ${this.ctx.config.limits.connectTimeout}s`
@@ -261,10 +266,10 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     this.up = up;
     this.respBuf = null;
     this.respResume = 0;
-    this.arm(this.ctx.config.limits.upstreamTimeout);
     const head = this.reqHeadBytes!;
     const body = this.takeRequestBody();
     if (body instanceof HttpError) return this.fail(body);
+    this.armRequestClock();
     if (body !== null && body.length <= COALESCE_BYTES) {
       this.sendUp(concat(head, body));
     } else {
@@ -301,7 +306,16 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     }
     const body = this.takeRequestBody();
     if (body instanceof HttpError) return this.fail(body);
-    if (body !== null) this.sendUp(body);
+    if (body === null) return;
+    this.sendUp(body);
+    this.armRequestClock();
+  }
+
+  /** Awaiting the response: the body must keep coming (idle timeout), then its first byte (upstream timeout). */
+  private armRequestClock(): void {
+    if (this.resp !== Resp.Head) return;
+    const limits = this.ctx.config.limits;
+    this.arm(this.reqDone ? limits.upstreamTimeout : limits.idleTimeout);
   }
 
   private sendUp(data: Uint8Array): void {
