@@ -1,7 +1,8 @@
-// Abuse from the upstream side: response heads over the size and field-count limits, a head that
-// never ends, a flood of interim responses. The client gets a 502 (or the flood relayed in order), the
-// upstream connection is dropped, and the proxy keeps serving. (A request routed back to the proxy
-// itself, row 33, is answered 508 in test/e2e/forwarding.test.ts.)
+// Abuse: response heads over the size and field-count limits, a head that never ends, a flood of
+// interim responses from the upstream; a burst of pipelined requests from the client. The client gets
+// a 502 (or everything relayed in order), a bad upstream connection is dropped, and the proxy keeps
+// serving. (A request routed back to the proxy itself, row 33, is answered 508 in
+// test/e2e/forwarding.test.ts; request head limits, row 9, in test/e2e/checklist.test.ts.)
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { okResponse, rawExchange, rawUpstream, startTestProxy, statuses, type TestProxy } from "../helpers/net";
@@ -95,3 +96,25 @@ test("a flood of 100,000 interim responses in one burst is relayed in order, the
     up.stop();
   }
 }, 20_000);
+
+test("5,000 pipelined requests in one write are all answered, in order", async () => {
+  const N = 5000;
+  const parsed = new Map<unknown, number>();
+  const up = trackedUpstream((conn) => {
+    let at = parsed.get(conn) ?? 0;
+    for (let end = conn.received.indexOf("\r\n\r\n", at); end !== -1; end = conn.received.indexOf("\r\n\r\n", at)) {
+      conn.socket.write(okResponse(`#${/^GET \/(\d+) /.exec(conn.received.slice(at, end))![1]}`));
+      at = end + 4;
+    }
+    parsed.set(conn, at);
+  });
+  try {
+    const burst = Array.from({ length: N }, (_, i) => `GET /${i} HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${up.port}\r\n\r\n`).join("");
+    const r = await rawExchange(proxy.port, [burst], { until: (s) => s.endsWith(`#${N - 1}`), timeoutMs: 20_000 });
+    const order = [...r.text.matchAll(/\r\n\r\n#(\d+)/g)].map((m) => Number(m[1]));
+    expect(order.length).toBe(N);
+    expect(order.every((v, i) => v === i)).toBe(true);
+  } finally {
+    up.stop();
+  }
+}, 30_000);
