@@ -6,8 +6,11 @@
 // which has no body whatever its head says (Node tells llhttp so the same way).
 "use strict";
 
-// `allMethods` is indexed by llhttp's method number (`methods` is not: llhttp's numbering has gaps).
-const { HTTPParser, allMethods } = process.binding("http_parser");
+// `allMethods` is indexed by llhttp's method number (`methods` is not: llhttp's numbering has gaps,
+// and older Node versions only have `methods`).
+const binding = process.binding("http_parser");
+const { HTTPParser } = binding;
+const allMethods = binding.allMethods ?? binding.methods;
 
 const MAX_HEAD = 1 << 20;
 
