@@ -82,8 +82,8 @@ async function main(): Promise<void> {
   console.log(`[${elapsed()}] upstreams and systems started`);
 
   const results = new Results();
-  // A busy machine may stretch the run by at most a minute of waiting and repeating.
-  const rc: RoundsContext = { children, settings, results, interrupted: () => interrupted, repeatBudget: { ms: 60_000 } };
+  // A busy machine may stretch the run by at most 45 s of waiting and repeating (5 minutes in all).
+  const rc: RoundsContext = { children, settings, results, interrupted: () => interrupted, repeatBudget: { ms: 45_000 } };
   for (const scenario of SCENARIOS.filter((s) => settings.scenarios.includes(s.id))) {
     if (interrupted) return;
     const taking = systems.filter((s) => s.scenarios.includes(scenario.id));
