@@ -98,6 +98,7 @@ export function startProxy(config: Config): RunningProxy | string {
       for (const c of [...open]) c.socket.terminate();
       for (const l of listeners) l.stop(true);
       ctx.pool.closeAll();
+      ctx.deadlines.stop();
     },
   };
 }

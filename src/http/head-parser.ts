@@ -87,8 +87,10 @@ function tooLarge(limits: HeadLimits): HttpError {
 }
 
 export function decodeHead(buf: Uint8Array, span: HeadSpan): string {
-  // Drop the final CRLFCRLF: what is left is lines joined by CRLF.
-  return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString("latin1", span.start, span.end - 4);
+  // Socket reads are Buffers already; wrapping a plain Uint8Array touches `.buffer`, which is slow
+  // in JSC, so it is only done when needed. The final CRLFCRLF is dropped: lines joined by CRLF remain.
+  const b = buf instanceof Buffer ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  return b.toString("latin1", span.start, span.end - 4);
 }
 
 function isToken(s: string, from: number, to: number): boolean {
@@ -186,15 +188,26 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
 export function parseResponseHead(text: string, limits: HeadLimits): ResponseHead | HttpError {
   let eol = text.indexOf("\r\n");
   if (eol === -1) eol = text.length;
-  const line = text.slice(0, eol);
-  const m = /^(HTTP\/1\.[01]) ([0-9]{3})(?: ([^]*))?$/.exec(line);
-  if (m === null || !isFieldValue(line, 0, line.length)) {
-    return new HttpError(502, `upstream sent a malformed status line "${clip(line, 0, line.length)}"`);
+  // "HTTP/1.x DDD[ reason]", checked by hand: this runs once per response.
+  const v = text.charCodeAt(7);
+  const d0 = text.charCodeAt(9) - 48;
+  const d1 = text.charCodeAt(10) - 48;
+  const d2 = text.charCodeAt(11) - 48;
+  const ok =
+    eol >= 12 &&
+    text.startsWith("HTTP/1.") &&
+    (v === 48 || v === 49) &&
+    text.charCodeAt(8) === 32 &&
+    d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9 &&
+    (eol === 12 || text.charCodeAt(12) === 32) &&
+    isFieldValue(text, 0, eol);
+  if (!ok) {
+    return new HttpError(502, `upstream sent a malformed status line "${clip(text, 0, eol)}"`);
   }
   const head: ResponseHead = {
-    status: Number(m[2]),
-    reason: m[3] ?? "",
-    minor: m[1] === "HTTP/1.1" ? 1 : 0,
+    status: d0 * 100 + d1 * 10 + d2,
+    reason: eol > 13 ? text.slice(13, eol) : "",
+    minor: v === 49 ? 1 : 0,
     names: [],
     lower: [],
     values: [],

@@ -26,12 +26,16 @@ export class Deadlines {
     }
   }
 
+  /** Stops tracking `x`. The timer stays (unref'd): stopping and restarting it whenever the set
+   * empties would cost a timer per request when one pooled connection goes in and out. */
   remove(x: Expiring): void {
     this.members.delete(x);
-    if (this.members.size === 0 && this.timer !== null) {
-      clearInterval(this.timer);
-      this.timer = null;
-    }
+  }
+
+  /** Stops the timer; for a proxy that is shutting down. */
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
   }
 
   get size(): number {

@@ -58,7 +58,8 @@ const COALESCE_BYTES = 16 * 1024;
 
 function concat(a: Uint8Array | null, b: Uint8Array): Uint8Array {
   if (a === null || a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
+  // A Buffer, like every socket read, so the head decoder can slice it directly.
+  const out = Buffer.allocUnsafe(a.length + b.length);
   out.set(a, 0);
   out.set(b, a.length);
   return out;
@@ -77,6 +78,8 @@ export class ClientConnection implements UpstreamOwner, Expiring {
   private pausedForUpstream = false;
   private pausedForBuffer = false;
   private clientPaused = false;
+  /** The upstream is paused because the client's outbox is full. */
+  private upstreamPaused = false;
 
   // The exchange in progress.
   private req: RequestHead | null = null;
@@ -134,7 +137,10 @@ export class ClientConnection implements UpstreamOwner, Expiring {
 
   onDrain(): void {
     if (this.phase === Phase.Tunnel) return this.tunnel!.drain(0);
-    if (this.out.flush() && this.up !== null) this.up.socket.resume();
+    if (this.out.flush() && this.up !== null && this.upstreamPaused) {
+      this.upstreamPaused = false;
+      this.up.socket.resume();
+    }
   }
 
   onEnd(): void {
@@ -264,6 +270,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
 
   private sendRequest(up: Upstream): void {
     this.up = up;
+    this.upstreamPaused = false;
     this.respBuf = null;
     this.respResume = 0;
     const head = this.reqHeadBytes!;
@@ -481,7 +488,10 @@ export class ClientConnection implements UpstreamOwner, Expiring {
   }
 
   private sendClient(data: Uint8Array): void {
-    if (!this.out.send(data) && this.up !== null) this.up.socket.pause();
+    if (!this.out.send(data) && this.up !== null && !this.upstreamPaused) {
+      this.upstreamPaused = true;
+      this.up.socket.pause();
+    }
   }
 
   /** Both directions of the exchange are complete (or the response is and the client must go). */
@@ -490,12 +500,13 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     this.up = null;
     if (up !== null) {
       if (this.upstreamReusable && this.reqDone) {
-        up.socket.resume();
+        if (this.upstreamPaused) up.socket.resume();
         this.ctx.pool.release(up);
       } else {
         up.close();
       }
     }
+    this.upstreamPaused = false;
     this.req = null;
     this.respHead = null;
     this.reqHeadBytes = null;
@@ -597,6 +608,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
 
   private dropUpstream(): void {
     this.connecting = false;
+    this.upstreamPaused = false;
     const up = this.up;
     this.up = null;
     up?.close();

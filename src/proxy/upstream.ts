@@ -137,5 +137,6 @@ export class UpstreamPool {
 
   closeAll(): void {
     for (const list of [...this.idle.values()]) for (const up of [...list]) up.close();
+    this.deadlines.stop();
   }
 }
