@@ -60,7 +60,8 @@ export async function runScenario(rc: RoundsContext, scenario: Scenario, systems
   }
 
   const measure = async (sys: System, round: number) => {
-    for (let repeating = 0; ; ) {
+    // Bounded: every repeat spends at least half a second of the shared budget.
+    for (let isRepeat = false; ; isRepeat = true) {
       const began = performance.now();
       if (scenario.fresh) {
         await sys.stop();
@@ -71,14 +72,13 @@ export async function runScenario(rc: RoundsContext, scenario: Scenario, systems
       const other = otherWork();
       const shown = scenario.metrics.map((m) => `${m.key}=${values[m.key]?.toFixed(2)}`).join(" ");
       const note = `other work ${other.toFixed(0)}% of a core`;
-      if (repeating) rc.repeatBudget.ms -= performance.now() - began;
+      if (isRepeat) rc.repeatBudget.ms -= performance.now() - began;
       if (other > DISTURBED_PERCENT && rc.repeatBudget.ms > 0) {
         rc.results.repeated++;
         console.log(`  round ${round} ${sys.name.padEnd(12)} ${shown} (${note}: disturbed, repeating)`);
         const waitBegan = performance.now();
         await waitForQuiet();
         rc.repeatBudget.ms -= performance.now() - waitBegan;
-        repeating = 1;
         continue;
       }
       rc.results.add(scenario.id, scenario.metrics, sys.name, values, other);
