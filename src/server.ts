@@ -5,7 +5,9 @@
 import { networkInterfaces } from "node:os";
 import type { SocketHandler, TCPSocketListener } from "bun";
 import { formatAddress, type Config, type ListenAddress } from "./config";
+import { log } from "./log";
 import { Deadlines } from "./net/deadlines";
+import { FdBudget, openDescriptors, openFileLimit } from "./net/fd-budget";
 import { ClientConnection, type ProxyContext } from "./proxy/connection";
 import { UpstreamPool } from "./proxy/upstream";
 
@@ -26,9 +28,10 @@ function localAddresses(): Set<string> {
   return out;
 }
 
-function handlers(ctx: ProxyContext, open: Set<ClientConnection>): SocketHandler<ClientConnection> {
+function handlers(ctx: ProxyContext, open: Set<ClientConnection>, fds: FdBudget | null): SocketHandler<ClientConnection> {
   return {
     open(s) {
+      fds?.take();
       const c = new ClientConnection(s, ctx);
       s.data = c;
       open.add(c);
@@ -43,6 +46,7 @@ function handlers(ctx: ProxyContext, open: Set<ClientConnection>): SocketHandler
       s.data.onEnd();
     },
     close(s) {
+      fds?.give();
       open.delete(s.data);
       s.data.onClose();
     },
@@ -52,30 +56,60 @@ function handlers(ctx: ProxyContext, open: Set<ClientConnection>): SocketHandler
   };
 }
 
+function bind(addr: ListenAddress, config: Config, socket: SocketHandler<ClientConnection>): TCPSocketListener<ClientConnection> {
+  // `[::]:P` beside `0.0.0.0:P` must not claim IPv4 too, or the second bind fails.
+  const ipv6Only = addr.host === "::" && config.listen.some((a) => a.host === "0.0.0.0" && a.port === addr.port);
+  return Bun.listen<ClientConnection>({
+    hostname: addr.host,
+    port: addr.port,
+    allowHalfOpen: true,
+    socket,
+    ...(ipv6Only ? { ipv6Only } : {}),
+    ...(config.reusePort ? { reusePort: true } : {}),
+  });
+}
+
 export function startProxy(config: Config): RunningProxy | string {
+  const open = new Set<ClientConnection>();
+  let listeners: TCPSocketListener<ClientConnection>[] = [];
+  let stopped = false;
+  const limit = openFileLimit();
+  const fds =
+    limit === null
+      ? null
+      : new FdBudget(limit, openDescriptors() + config.listen.length, (full) => {
+          if (stopped) return;
+          if (full) {
+            log.warn(`near the open-file limit (${limit}): not accepting new connections until some close`);
+            for (const l of listeners) l.stop(false);
+            listeners = [];
+          } else {
+            log.info("below the open-file limit again: accepting new connections");
+            listeners = relisten();
+          }
+        });
   const ctx: ProxyContext = {
     config,
-    pool: new UpstreamPool(new Deadlines(), UPSTREAM_IDLE_SECONDS, UPSTREAM_IDLE_PER_TARGET),
+    pool: new UpstreamPool(new Deadlines(), UPSTREAM_IDLE_SECONDS, UPSTREAM_IDLE_PER_TARGET, fds),
     deadlines: new Deadlines(),
     listening: [],
     localAddresses: localAddresses(),
     draining: false,
   };
-  const open = new Set<ClientConnection>();
-  const socket = handlers(ctx, open);
-  const listeners: TCPSocketListener<ClientConnection>[] = [];
+  const socket = handlers(ctx, open, fds);
+  /** Binds the addresses bound before, on their real ports; one that fails now is logged and skipped. */
+  const relisten = () =>
+    ctx.listening.flatMap((addr) => {
+      try {
+        return [bind(addr, config, socket)];
+      } catch (e) {
+        log.error(`cannot listen on ${formatAddress(addr)} again: ${(e as Error).message}`);
+        return [];
+      }
+    });
   for (const addr of config.listen) {
-    // `[::]:P` beside `0.0.0.0:P` must not claim IPv4 too, or the second bind fails.
-    const ipv6Only = addr.host === "::" && config.listen.some((a) => a.host === "0.0.0.0" && a.port === addr.port);
     try {
-      const l = Bun.listen<ClientConnection>({
-        hostname: addr.host,
-        port: addr.port,
-        allowHalfOpen: true,
-        socket,
-        ...(ipv6Only ? { ipv6Only } : {}),
-        ...(config.reusePort ? { reusePort: true } : {}),
-      });
+      const l = bind(addr, config, socket);
       listeners.push(l);
       ctx.listening.push({ ...addr, port: l.port });
     } catch (e) {
@@ -88,6 +122,7 @@ export function startProxy(config: Config): RunningProxy | string {
   return {
     addresses: ctx.listening,
     async stop(graceful) {
+      stopped = true;
       ctx.draining = true;
       for (const l of listeners) l.stop(false);
       if (graceful) {

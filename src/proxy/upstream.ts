@@ -3,6 +3,7 @@
 
 import type { Socket, SocketHandler } from "bun";
 import type { Deadlines, Expiring } from "../net/deadlines";
+import type { FdBudget } from "../net/fd-budget";
 import { Outbox } from "../net/outbox";
 import type { Target } from "../route";
 
@@ -64,6 +65,7 @@ const handlers: SocketHandler<Upstream> = {
   },
   close(s) {
     const up = s.data;
+    up.pool.fds?.give();
     const owner = up.owner;
     up.owner = null;
     up.pool.discard(up);
@@ -82,6 +84,8 @@ export class UpstreamPool {
     /** Seconds an idle upstream connection is kept. */
     private readonly idleSeconds: number,
     private readonly maxIdlePerTarget: number,
+    /** Counts upstream sockets against the open-file limit. */
+    readonly fds: FdBudget | null,
   ) {}
 
   static key(t: Target): string {
@@ -104,7 +108,14 @@ export class UpstreamPool {
   async connect(t: Target, owner: UpstreamOwner): Promise<Upstream> {
     const up = new Upstream(UpstreamPool.key(t), this);
     up.owner = owner;
-    await Bun.connect<Upstream>({ hostname: t.host, port: t.port, data: up, allowHalfOpen: true, socket: handlers });
+    this.fds?.take();
+    try {
+      await Bun.connect<Upstream>({ hostname: t.host, port: t.port, data: up, allowHalfOpen: true, socket: handlers });
+    } catch (e) {
+      // No socket came of it (`close` only follows an open), so the descriptor is given back here.
+      this.fds?.give();
+      throw e;
+    }
     return up;
   }
 
