@@ -205,7 +205,8 @@ async function tunnel(e: Env, t: Tally): Promise<void> {
       off += part.length;
     }
     const deadline = Date.now() + 30_000;
-    while (got < n && !closed) {
+    // Wait for the 200 too: an empty tunnel has no bytes to wait for.
+    while ((got < n || !head.endsWith("\r\n\r\n")) && !closed) {
       if (Date.now() > deadline) throw new Error(`${got} of ${n} bytes echoed`);
       await new Promise<void>((r) => {
         const tm = setTimeout(r, 100);
