@@ -110,31 +110,49 @@ function isFieldValue(s: string, from: number, to: number): boolean {
   return true;
 }
 
+/** One pass per line: the name is checked and its case noted, then the value scanned to its CRLF. */
 function parseFields(text: string, from: number, limits: HeadLimits, fields: Fields): HttpError | null {
+  const len = text.length;
   let pos = from;
-  while (pos < text.length) {
-    let eol = text.indexOf("\r\n", pos);
-    if (eol === -1) eol = text.length;
+  while (pos < len) {
     const first = text.charCodeAt(pos);
     if (first === 32 || first === 9) return new HttpError(400, "obsolete line folding in header (continuation line)");
-    const colon = text.indexOf(":", pos);
-    if (colon === -1 || colon > eol) return new HttpError(400, `header line without a colon: "${clip(text, pos, eol)}"`);
-    if (!isToken(text, pos, colon)) {
-      return new HttpError(400, `invalid header name: "${clip(text, pos, colon)}" (no spaces or controls before the colon)`);
+    let i = pos;
+    let upper = false;
+    let c = 0;
+    for (; i < len; i++) {
+      c = text.charCodeAt(i);
+      if (c === 58 || !isTchar(c)) break;
+      if (c >= 65 && c <= 90) upper = true;
     }
+    if (c !== 58 || i === pos || i === len) {
+      let eol = text.indexOf("\r\n", pos);
+      if (eol === -1) eol = len;
+      if (text.indexOf(":", pos) === -1 || text.indexOf(":", pos) > eol) {
+        return new HttpError(400, `header line without a colon: "${clip(text, pos, eol)}"`);
+      }
+      return new HttpError(400, `invalid header name: "${clip(text, pos, text.indexOf(":", pos))}" (no spaces or controls before the colon)`);
+    }
+    const colon = i;
     let vs = colon + 1;
-    let ve = eol;
-    while (vs < ve && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
-    while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
-    if (!isFieldValue(text, vs, ve)) {
+    while (vs < len && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
+    // Scan the value to the line end; a CR not followed by LF, and any other control, is invalid.
+    let eol = vs;
+    for (; eol < len; eol++) {
+      c = text.charCodeAt(eol);
+      if (c >= 0x20 && c !== 0x7f) continue;
+      if (c === 9) continue;
+      if (c === 13 && text.charCodeAt(eol + 1) === 10) break;
       return new HttpError(400, `invalid character in value of header "${text.slice(pos, colon)}"`);
     }
+    let ve = eol;
+    while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
     if (fields.names.length >= limits.maxHeaders) {
       return new HttpError(431, `more than ${limits.maxHeaders} header fields`);
     }
     const name = text.slice(pos, colon);
     fields.names.push(name);
-    fields.lower.push(name.toLowerCase());
+    fields.lower.push(upper ? name.toLowerCase() : name);
     fields.values.push(text.slice(vs, ve));
     pos = eol + 2;
   }

@@ -1,5 +1,6 @@
 // One coarse clock for every timeout. A per-request setTimeout would cost an allocation on the hot
-// path; instead each connection carries a deadline number and one timer sweeps them all.
+// path; instead each connection carries a deadline number and one timer sweeps them all. Even
+// reading the clock shows in profiles, so arming uses the time of the last sweep.
 
 export interface Expiring {
   /** Monotonic ms; 0 = no deadline. */
@@ -12,15 +13,18 @@ const TICK_MS = 250;
 export class Deadlines {
   private readonly members = new Set<Expiring>();
   private timer: ReturnType<typeof setInterval> | null = null;
+  private clock = performance.now();
 
-  now(): number {
-    return performance.now();
+  /** A deadline `seconds` from now: never early, at most two ticks late. */
+  after(seconds: number): number {
+    return this.clock + TICK_MS + seconds * 1000;
   }
 
   /** Tracks `x` until `remove`; it expires when its deadline (if any) passes. */
   add(x: Expiring): void {
     this.members.add(x);
     if (this.timer === null) {
+      this.clock = performance.now();
       this.timer = setInterval(() => this.sweep(), TICK_MS);
       this.timer.unref();
     }
@@ -48,6 +52,7 @@ export class Deadlines {
 
   private sweep(): void {
     const now = performance.now();
+    this.clock = now;
     for (const x of this.members) {
       if (x.deadline !== 0 && x.deadline <= now) {
         x.deadline = 0;

@@ -626,7 +626,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
   // ---- helpers --------------------------------------------------------------------------------
 
   private arm(seconds: number): void {
-    this.deadline = this.ctx.deadlines.now() + seconds * 1000;
+    this.deadline = this.ctx.deadlines.after(seconds);
   }
 
   private armIdle(): void {

@@ -132,7 +132,7 @@ export class UpstreamPool {
       return;
     }
     list.push(up);
-    up.deadline = this.deadlines.now() + this.idleSeconds * 1000;
+    up.deadline = this.deadlines.after(this.idleSeconds);
     this.deadlines.add(up);
   }
 
