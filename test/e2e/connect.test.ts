@@ -1,11 +1,11 @@
 // CONNECT tunnels (checklist rows 30-32) against a raw Bun.listen TCP echo.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Socket } from "bun";
+import type { Socket, TCPSocketListener } from "bun";
 import { rawExchange, rawUpstream, statuses, startTestProxy, writeAll, type TestProxy } from "../helpers/net";
 
 let proxy: TestProxy;
-let echo: ReturnType<typeof Bun.listen>;
+let echo: TCPSocketListener<undefined>;
 
 beforeAll(() => {
   proxy = startTestProxy();

@@ -58,7 +58,7 @@ afterAll(async () => {
   await proxy.stop();
 });
 
-const via = (port: number, extra: Record<string, string> = {}) => ({ headers: { "X-Cmux-Port-Internal": String(port), ...extra } });
+const via = (port: number | undefined, extra: Record<string, string> = {}) => ({ headers: { "X-Cmux-Port-Internal": String(port), ...extra } });
 const url = (path: string) => `http://127.0.0.1:${proxy.port}${path}`;
 
 describe("forwarding", () => {

@@ -16,7 +16,7 @@ beforeAll(() => {
       const url = new URL(req.url);
       if (url.pathname === "/deny") return new Response("no websockets here", { status: 403 });
       seenHeaders.push(Object.fromEntries(req.headers));
-      if (server.upgrade(req)) return undefined;
+      if (server.upgrade(req, { data: undefined })) return undefined;
       return new Response("plain " + url.pathname);
     },
     websocket: {
