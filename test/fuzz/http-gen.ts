@@ -340,7 +340,7 @@ export function mutateBytes(rng: Rng, s: string): string {
 
 const CTL_IN_VALUE = ["\0", "\x01", "\x08", "\x0b", "\x0c", "\r", "\x1b", "\x7f"];
 const BAD_CONTENT_LENGTH = ["+5", "-1", "0x5", "5 5", "5.0", "1e3", "", "9007199254740993", "99999999999999999999", "\xa05", "5\xa0", "\x0b5", "5,", ",5", "5, 6", "\xb95"];
-const BAD_TE_REQUEST = ["gzip", "chunked, gzip", "xchunked", "chunkedx", "identity", "chunked;q=1", "chunked, chunked", "\xa0chunked", "chunked\xa0", "\x0bchunked", "chun ked", ""];
+const BAD_TE_REQUEST = ["gzip", "chunked, gzip", "xchunked", "chunkedx", "identity", "chunked;q=1", "chunked, chunked", "\xa0chunked", "chunked\xa0", "\x0bchunked", "chun ked", "", "chunked,", ", chunked", "chunked, ,"];
 
 export interface Smuggle {
   label: string;
@@ -465,6 +465,10 @@ export function smuggleResponse(rng: Rng, r: Res): Smuggle {
     () => {
       const v = rng.pick(BAD_CONTENT_LENGTH);
       return { label: `invalid Content-Length ${JSON.stringify(v)}`, raw: headWith(withField(rng, plain, "Content-Length", v), line) + "hello" };
+    },
+    () => {
+      const v = rng.pick(["chunked,", ", chunked", "gzip,, chunked"]);
+      return { label: `Transfer-Encoding ${JSON.stringify(v)} (an empty list member)`, raw: headWith(withField(rng, plain, "Transfer-Encoding", v), line) + "5\r\nhello\r\n0\r\n\r\n" };
     },
     () => ({ label: "bad status line", raw: headWith(fields, rng.pick(["HTTP/1.1 20 OK", "HTTP/1.1 2000 OK", "HTTP/1.1  200 OK", "http/1.1 200 OK", "HTTP/2 200 OK", "HTTP/1.1 200 O\0K", "HTTP/1.1 200 O\rK"])) }),
     () => ({ label: "bare LF ending the head", raw: headWith(fields, line).slice(0, -2) + "\n" }),

@@ -6,7 +6,8 @@
 // Where the RFC leaves a choice, this follows the project's documented rules (DESIGN.md, the
 // checklist and test/http tables): at most 4 leading empty lines; a request target is any run of
 // visible bytes; HTTP/1.0 requests may not be chunked; repeated identical Content-Length values are
-// one value; chunk sizes have at most 13 hex digits; whitespace after a chunk size is tolerated.
+// one value; Transfer-Encoding has no empty list members; chunk sizes have at most 13 hex digits;
+// whitespace after a chunk size is tolerated.
 
 export interface RefLimits {
   maxHeadBytes: number;
@@ -105,8 +106,11 @@ function contentLength(vs: string[]): number | null {
   return n;
 }
 
-function codings(vs: string[]): string[] {
-  return vs.flatMap((v) => v.split(",")).map((c) => c.replace(OWS_EDGES, "").toLowerCase()).filter((c) => c !== "");
+/** Transfer codings, or null when the list has an empty member (`chunked,`): a strict parser (llhttp)
+ * refuses those, a lenient one may read past them, so the proxy refuses them too. */
+function codings(vs: string[]): string[] | null {
+  const c = vs.flatMap((v) => v.split(",")).map((m) => m.replace(OWS_EDGES, "").toLowerCase());
+  return c.includes("") ? null : c;
 }
 
 export function refRequestFraming(head: RefHead): RefFraming | string {
@@ -116,7 +120,7 @@ export function refRequestFraming(head: RefHead): RefFraming | string {
     if (cl.length > 0) return "both Content-Length and Transfer-Encoding";
     if (head.startLine[2] === "HTTP/1.0") return "Transfer-Encoding in HTTP/1.0";
     const c = codings(te);
-    return c.length === 1 && c[0] === "chunked" ? { kind: "chunked" } : "Transfer-Encoding is not a lone chunked";
+    return c !== null && c.length === 1 && c[0] === "chunked" ? { kind: "chunked" } : "Transfer-Encoding is not a lone chunked";
   }
   if (cl.length === 0) return { kind: "none" };
   const n = contentLength(cl);
@@ -132,7 +136,9 @@ export function refResponseFraming(head: RefHead, toHead: boolean): RefFraming |
   const cl = values(head.fields, "content-length");
   if (te.length > 0) {
     if (cl.length > 0) return "both Content-Length and Transfer-Encoding";
-    return codings(te).at(-1) === "chunked" ? { kind: "chunked" } : { kind: "close" };
+    const c = codings(te);
+    if (c === null) return "empty member in Transfer-Encoding";
+    return c.at(-1) === "chunked" ? { kind: "chunked" } : { kind: "close" };
   }
   if (cl.length === 0) return { kind: "close" };
   const n = contentLength(cl);
