@@ -36,12 +36,24 @@ function contentLength(values: string[], status: number): number | HttpError {
   return length;
 }
 
+/**
+ * `chunked,` is legal list syntax, but llhttp refuses it in requests and reads responses carrying it
+ * to the close, and a lenient parser may read it differently again: two readings of where the body
+ * ends, so it is refused rather than forwarded.
+ */
+function hasEmptyMember(values: string[]): boolean {
+  return values.some((v) => v.split(",").some((m) => trimOws(m) === ""));
+}
+
 export function requestFraming(head: RequestHead): Framing | HttpError {
   const te = fieldTokens(head, "transfer-encoding");
   const cl = fieldValues(head, "content-length");
   if (head.lower.includes("transfer-encoding")) {
     if (cl.length > 0) return new HttpError(400, "both Content-Length and Transfer-Encoding (send only one)");
     if (head.minor === 0) return new HttpError(400, "Transfer-Encoding in an HTTP/1.0 request");
+    if (hasEmptyMember(fieldValues(head, "transfer-encoding"))) {
+      return new HttpError(400, `invalid Transfer-Encoding "${fieldValues(head, "transfer-encoding").join(", ")}" (empty list member; send plain "chunked")`);
+    }
     if (te.length === 1 && te[0] === "chunked") return CHUNKED;
     if (te[te.length - 1] === "chunked") {
       return new HttpError(501, `unsupported Transfer-Encoding "${te.join(", ")}" (send plain "chunked")`);
@@ -62,6 +74,7 @@ export function responseFraming(head: ResponseHead, method: string): Framing | H
   const cl = fieldValues(head, "content-length");
   if (head.lower.includes("transfer-encoding")) {
     if (cl.length > 0) return new HttpError(502, "upstream response has both Content-Length and Transfer-Encoding");
+    if (hasEmptyMember(fieldValues(head, "transfer-encoding"))) return new HttpError(502, "upstream response has an empty member in Transfer-Encoding");
     return te[te.length - 1] === "chunked" ? CHUNKED : CLOSE;
   }
   if (cl.length === 0) return CLOSE;
