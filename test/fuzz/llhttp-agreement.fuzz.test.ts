@@ -65,11 +65,6 @@ const KNOWN_DIFFERENCES: { label: string; error: RegExp; applies: (c: Case) => b
     applies: (c) => [...fieldLines(c.raw, "content-length"), ...fieldLines(c.raw, "transfer-encoding")].some((l) => l.includes("\t")),
   },
   {
-    label: "Transfer-Encoding with empty list elements (`chunked,`), which RFC 9110 §5.6.1.2 says to ignore",
-    error: /^HPE_INVALID_TRANSFER_ENCODING/,
-    applies: (c) => fieldLines(c.raw, "transfer-encoding").some((l) => l.includes(",")),
-  },
-  {
     label: "framing fields in a chunked trailer (never used for framing [RFC 9110 §6.5.1]; llhttp reads trailers as header fields)",
     error: /^HPE_(INVALID|UNEXPECTED)_(CONTENT_LENGTH|TRANSFER_ENCODING)/,
     applies: (c) => c.ours.kind === "ok" && c.ours.framing.kind === "chunked" && /\r\n0[^\r]*\r\n(?:[^\r]*\r\n)*(content-length|transfer-encoding):/i.test(c.raw.slice(c.ours.headEnd - 2)),
@@ -83,6 +78,17 @@ const KNOWN_DIFFERENCES: { label: string; error: RegExp; applies: (c: Case) => b
     label: "framing fields of a response that has no body (HEAD, 1xx, 204, 304) are not read",
     error: /^HPE_(INVALID|UNEXPECTED)_(CONTENT_LENGTH|TRANSFER_ENCODING)|^HPE_STRICT/,
     applies: isBodiless,
+  },
+];
+
+/**
+ * Where both accept but llhttp reads the message differently, for a reason that cannot reach a client
+ * through the proxy: the proxy re-serialises field values without their optional whitespace.
+ */
+const KNOWN_READINGS: { label: string; applies: (c: Case) => boolean }[] = [
+  {
+    label: "HTAB around a response's Transfer-Encoding: llhttp reads the body to the close (the proxy forwards the value without the HTAB)",
+    applies: (c) => c.type === "response" && fieldLines(c.raw, "transfer-encoding").some((l) => l.includes("\t")),
   },
 ];
 
@@ -107,7 +113,8 @@ function disagreement(c: Case, r: LlhttpResult): string | null {
   }
   const a = JSON.stringify(got);
   const b = JSON.stringify(want);
-  return a === b ? null : `llhttp read ${a}, the proxy ${b}`;
+  if (a === b || KNOWN_READINGS.some((k) => k.applies(c))) return null;
+  return `llhttp read ${a}, the proxy ${b}`;
 }
 
 test("llhttp and the proxy read valid and mutated messages the same way", async () => {
@@ -140,7 +147,11 @@ test("llhttp and the proxy read valid and mutated messages the same way", async 
     if (!c.mutated && (c.ours.kind !== "ok" || r.error !== null)) findings.push(`a valid message was refused: the proxy ${c.ours.kind}, llhttp ${r.error}\n    input: "${escapeBytes(c.raw)}"`);
     const why = disagreement(c, r);
     if (why !== null) findings.push(`${why}\n    input: "${escapeBytes(c.raw)}"`);
-    else if (c.ours.kind === "ok" && r.error === null) agreed++;
+    else if (c.ours.kind === "ok" && r.error === null) {
+      const k = KNOWN_READINGS.find((d) => d.applies(c));
+      if (k === undefined) agreed++;
+      else lenient.set(k.label, (lenient.get(k.label) ?? 0) + 1);
+    }
     else if (c.ours.kind === "ok") {
       const k = KNOWN_DIFFERENCES.find((d) => d.error.test(r.error!) && d.applies(c))!.label;
       lenient.set(k, (lenient.get(k) ?? 0) + 1);
@@ -152,7 +163,7 @@ test("llhttp and the proxy read valid and mutated messages the same way", async 
   const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `    ${n} × ${k}`).join("\n");
   console.log(
     `llhttp agreement: ${cases.length} messages (${N / 2} valid, ${N / 2} mutated); both accepted and agreed on ${agreed}\n` +
-      `  the proxy accepted, llhttp refused (known differences):\n${top(lenient)}\n` +
+      `  the proxy accepted, llhttp refused or read otherwise (known differences):\n${top(lenient)}\n` +
       `  the proxy refused what llhttp accepted:\n${top(stricter)}`,
   );
   const replay = `FUZZ_SEED=${seed}${process.env.FUZZ_ITERATIONS ? ` FUZZ_ITERATIONS=${N}` : ""} bun test ${FILE}`;

@@ -6,8 +6,7 @@
 // Where the RFC leaves a choice, this follows the project's documented rules (DESIGN.md, the
 // checklist and test/http tables): at most 4 leading empty lines; a request target is any run of
 // visible bytes; HTTP/1.0 requests may not be chunked; repeated identical Content-Length values are
-// one value; Transfer-Encoding has no empty list members; chunk sizes have at most 13 hex digits;
-// whitespace after a chunk size is tolerated.
+// one value; Transfer-Encoding has no empty list members; chunk sizes have at most 13 hex digits.
 
 export interface RefLimits {
   maxHeadBytes: number;
@@ -148,8 +147,9 @@ export function refResponseFraming(head: RefHead, toHead: boolean): RefFraming |
 
 // ---- chunked bodies [RFC 9112 §7.1] ------------------------------------------------------------
 
-// chunk-size [ chunk-ext ] CRLF, extensions read loosely (any non-control bytes after `;`).
-const SIZE_LINE = /^([0-9A-Fa-f]{1,13})[ \t]*(?:;[^\x00-\x08\x0a-\x1f\x7f]*)?$/;
+// chunk-size [ chunk-ext ] CRLF, extensions read loosely (any non-control bytes after `;`); the
+// whitespace chunk-ext allows (BWS) comes only before its `;`.
+const SIZE_LINE = /^([0-9A-Fa-f]{1,13})(?:[ \t]*;[^\x00-\x08\x0a-\x1f\x7f]*)?$/;
 // What a size line may look like before its CR has arrived.
 const SIZE_LINE_PREFIX = /^(?:[0-9A-Fa-f]{1,13}(?:[ \t]*(?:;[^\x00-\x08\x0a-\x1f\x7f]*)?)?)?$/;
 const TRAILER_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*$/;
