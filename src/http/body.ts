@@ -86,7 +86,7 @@ export function responseFraming(head: ResponseHead, method: string): Framing | H
 const enum St {
   Size,
   SizeLf,
-  /** Whitespace after the size: only more whitespace, `;` or CR may follow [RFC 9112 §7.1.1]. */
+  /** Whitespace after the size is the BWS before an extension's `;` [RFC 9112 §7.1.1]: `;` must follow. */
   ExtBws,
   Ext,
   Data,
@@ -161,7 +161,6 @@ export class ChunkedScanner {
         case St.ExtBws: {
           const c = buf[i]!;
           if (c === 59) this.st = St.Ext;
-          else if (c === 13) this.st = St.SizeLf;
           else if (c !== 32 && c !== 9) return this.fail("invalid chunk size");
           else if (++this.lineBytes > MAX_SIZE_LINE) return this.fail("chunk extension too long");
           break;
