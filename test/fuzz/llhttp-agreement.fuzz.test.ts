@@ -70,6 +70,11 @@ const KNOWN_DIFFERENCES: { label: string; error: RegExp; applies: (c: Case) => b
     applies: (c) => c.ours.kind === "ok" && c.ours.framing.kind === "chunked" && /\r\n0[^\r]*\r\n(?:[^\r]*\r\n)*(content-length|transfer-encoding):/i.test(c.raw.slice(c.ours.headEnd - 2)),
   },
   {
+    label: "whitespace between a chunk size and its extension's `;` (the BWS RFC 9112 §7.1.1 allows there)",
+    error: /^HPE_INVALID_CHUNK_SIZE/,
+    applies: (c) => c.ours.kind === "ok" && c.ours.framing.kind === "chunked" && /(^|\n)[0-9A-Fa-f]+[ \t]+;/.test(c.raw.slice(c.ours.headEnd)),
+  },
+  {
     label: "chunk extensions beyond token[=token|quoted-string] (the proxy checks only for controls)",
     error: /^HPE_STRICT: Invalid character in chunk extension/,
     applies: (c) => c.ours.kind === "ok" && c.ours.framing.kind === "chunked",
