@@ -50,8 +50,12 @@ function handlers(ctx: ProxyContext, open: Set<ClientConnection>, fds: FdBudget 
       open.delete(s.data);
       s.data.onClose();
     },
-    error() {
-      // `close` follows and releases the connection.
+    error(s, e) {
+      // Socket errors (ECONNRESET, ...) are followed by `close`, which releases the connection. An
+      // exception thrown by our own handler arrives here too: never leave that socket half-handled.
+      if ((e as { code?: string }).code !== undefined) return;
+      log.error(`internal error on a client connection: ${e.stack ?? e}`);
+      s.terminate();
     },
   };
 }

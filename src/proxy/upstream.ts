@@ -4,6 +4,7 @@
 import type { Socket, SocketHandler } from "bun";
 import type { Deadlines, Expiring } from "../net/deadlines";
 import type { FdBudget } from "../net/fd-budget";
+import { log } from "../log";
 import { Outbox } from "../net/outbox";
 import type { Target } from "../route";
 
@@ -71,8 +72,12 @@ const handlers: SocketHandler<Upstream> = {
     up.pool.discard(up);
     owner?.onUpstreamClose(up);
   },
-  error() {
-    // `close` follows every error; the owner answers there.
+  error(s, e) {
+    // Socket errors are followed by `close`, where the owner answers. An exception thrown by our own
+    // handler arrives here too: terminate, so the owner sees a close rather than a stall.
+    if ((e as { code?: string }).code !== undefined) return;
+    log.error(`internal error on an upstream connection: ${e.stack ?? e}`);
+    s.terminate();
   },
 };
 
