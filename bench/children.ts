@@ -12,7 +12,8 @@ export type Child = {
 export type SpawnOptions = {
   name: string;
   cmd: string[];
-  cpu: number;
+  /** `taskset -c` list: one core, or several ("0,1"). */
+  cpu: number | string;
   /** "pipe" to read the child's stdout (load generators report on it); otherwise it goes to the log. */
   stdout?: "pipe";
   stdin?: "pipe";

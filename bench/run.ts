@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   ensureTools(settings);
   checkNofile(nofile);
   // Built before pinning, so the compile may use every core.
-  const cmux = settings.systems.includes("cmux-proxy") ? cmuxBinary(repoRoot, tmp, settings.cmuxBin) : undefined;
+  const cmux = settings.systems.some((s) => s.startsWith("cmux-proxy")) ? cmuxBinary(repoRoot, tmp, settings.cmuxBin) : undefined;
   // The harness itself only waits, but it lives on the load core so it never competes with a proxy.
   Bun.spawnSync(["taskset", "-a", "-p", "-c", String(settings.loadCpu), String(process.pid)], { stdout: "ignore" });
   const pinning = `proxies pinned to CPU ${settings.proxyCpu}; load generators, upstreams and this harness to CPU ${settings.loadCpu} (taskset)`;

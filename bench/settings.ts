@@ -13,6 +13,7 @@ export const SYSTEM_NAMES = [
   "nginx-stream",
   "bun-pipe",
   "cmux-proxy",
+  "cmux-proxy-2w",
 ] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 

@@ -141,25 +141,33 @@ const bunPipe = (ctx: SystemContext) =>
     );
   });
 
-const cmuxProxy = (ctx: SystemContext) =>
-  new ProcessSystem(
-    "cmux-proxy",
-    ["a", "b", "c", "d", "e", "f"],
-    ctx,
-    async (c, ports) => {
-      if (!c.cmuxBinary) throw new Error("cmux-proxy binary missing");
-      const port = freePort();
-      const child = c.children.spawn({
-        name: "cmux-proxy",
-        cpu: c.settings.proxyCpu,
-        cmd: [c.cmuxBinary, "--listen", `${HOST}:${port}`, ...c.settings.cmuxArgs],
-      });
-      await waitForPort(port, child);
-      ports.set("http", port).set("post", port).set("ws", port).set("sink", port);
-      return [child];
-    },
-    true,
-  );
+function cmuxSystem(name: SystemName, scenarios: ScenarioId[], workerArgs: string[], cpu: (c: SystemContext) => number | string) {
+  return (ctx: SystemContext) =>
+    new ProcessSystem(
+      name,
+      scenarios,
+      ctx,
+      async (c, ports) => {
+        if (!c.cmuxBinary) throw new Error("cmux-proxy binary missing");
+        const port = freePort();
+        const child = c.children.spawn({
+          name,
+          cpu: cpu(c),
+          cmd: [c.cmuxBinary, "--listen", `${HOST}:${port}`, ...workerArgs, ...c.settings.cmuxArgs],
+        });
+        await waitForPort(port, child);
+        ports.set("http", port).set("post", port).set("ws", port).set("sink", port);
+        return [child];
+      },
+      true,
+    );
+}
+
+const cmuxProxy = cmuxSystem("cmux-proxy", ["a", "b", "c", "d", "e", "f"], [], (c) => c.settings.proxyCpu);
+// Two workers pinned to the proxy's one core would measure nothing new, so they get both cores,
+// which they share with the load generator and the upstream: this row says what a second worker
+// buys on this 2-core machine, not a like-for-like ratio to the pinned systems.
+const cmuxProxy2w = cmuxSystem("cmux-proxy-2w", ["a"], ["--workers", "2"], (c) => `${c.settings.proxyCpu},${c.settings.loadCpu}`);
 
 const FACTORIES: Record<SystemName, (ctx: SystemContext) => System> = {
   direct,
@@ -168,6 +176,7 @@ const FACTORIES: Record<SystemName, (ctx: SystemContext) => System> = {
   "nginx-stream": nginxStream,
   "bun-pipe": bunPipe,
   "cmux-proxy": cmuxProxy,
+  "cmux-proxy-2w": cmuxProxy2w,
 };
 
 export function makeSystems(ctx: SystemContext): System[] {
