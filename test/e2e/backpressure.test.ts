@@ -3,10 +3,11 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Socket } from "bun";
+import { HeadSplitter } from "../helpers/head-split";
+import { PatternChecker, PatternWriter } from "../helpers/pattern";
+import { waitFor } from "../helpers/proc-stats";
 import { rssKiB, spawnProxy, type ProxyProcess } from "../helpers/proxy-process";
 
-const BLOCK = 64 * 1024;
-const pattern = new Uint8Array(BLOCK).map((_, i) => (i * 31 + 7) & 255);
 // RSS growth allowed while one side is stalled: far below the bytes in flight (1 GiB).
 const MAX_GROWTH_KIB = 96 * 1024;
 
@@ -15,47 +16,6 @@ beforeAll(async () => {
   proxy = await spawnProxy(["--listen", "127.0.0.1:0"]);
 });
 afterAll(() => proxy.stop());
-
-/** Writes `total` pattern bytes to `s` as fast as it accepts them, resuming on drain. */
-class PatternWriter {
-  sent = 0;
-  constructor(
-    private readonly s: Socket<any>,
-    private readonly total: number,
-  ) {}
-  pump(): void {
-    while (this.sent < this.total) {
-      const off = this.sent % BLOCK;
-      const n = this.s.write(pattern.subarray(off, Math.min(BLOCK, off + this.total - this.sent)));
-      if (n <= 0) return;
-      this.sent += n;
-    }
-  }
-}
-
-/** Checks received bytes against the pattern at their stream offset. */
-class PatternChecker {
-  got = 0;
-  bad = -1;
-  add(b: Uint8Array): void {
-    for (let i = 0; i < b.length && this.bad === -1; ) {
-      const off = (this.got + i) % BLOCK;
-      const n = Math.min(BLOCK - off, b.length - i);
-      if (Buffer.compare(b.subarray(i, i + n), pattern.subarray(off, off + n)) !== 0) this.bad = this.got + i;
-      i += n;
-    }
-    this.got += b.length;
-  }
-}
-
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) return false;
-    await Bun.sleep(10);
-  }
-  return true;
-}
 
 test("a 1 GiB response to a client that stops reading: the proxy pauses the upstream, RSS stays bounded, every byte arrives", async () => {
   const TOTAL = 1 << 30;
@@ -67,7 +27,7 @@ test("a 1 GiB response to a client that stops reading: the proxy pauses the upst
       data(s) {
         if (writer !== null) return;
         s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${TOTAL}\r\n\r\n`);
-        writer = new PatternWriter(s, TOTAL);
+        writer = new PatternWriter(s, 1, TOTAL);
         writer.pump();
       },
       drain() {
@@ -75,8 +35,8 @@ test("a 1 GiB response to a client that stops reading: the proxy pauses the upst
       },
     },
   });
-  const checker = new PatternChecker();
-  let head = "";
+  const checker = new PatternChecker(1);
+  const split = new HeadSplitter();
   let client: Socket<undefined> | null = null;
   try {
     const baseline = rssKiB(proxy.proc.pid);
@@ -85,15 +45,8 @@ test("a 1 GiB response to a client that stops reading: the proxy pauses the upst
       port: proxy.ports[0]!,
       socket: {
         data(_s, b) {
-          let body: Uint8Array = b;
-          if (!head.includes("\r\n\r\n")) {
-            head += Buffer.from(b).toString("latin1");
-            const end = head.indexOf("\r\n\r\n");
-            if (end === -1) return;
-            body = b.subarray(b.length - (head.length - end - 4));
-            head = head.slice(0, end + 4);
-          }
-          checker.add(body);
+          const body = split.feed(b);
+          if (body !== null) checker.add(body);
         },
       },
     });
@@ -110,7 +63,7 @@ test("a 1 GiB response to a client that stops reading: the proxy pauses the upst
     expect(growth).toBeLessThan(MAX_GROWTH_KIB);
     client.resume();
     expect(await waitFor(() => checker.got === TOTAL || checker.bad !== -1, 60_000)).toBe(true);
-    expect(head).toStartWith("HTTP/1.1 200 OK\r\n");
+    expect(split.head).toStartWith("HTTP/1.1 200 OK\r\n");
     expect(checker.bad).toBe(-1);
     expect(checker.got).toBe(TOTAL);
     console.log(`1 GiB response: proxy RSS growth while the client was stalled ${growth} KiB; upstream had sent ${(stalledAt / 1048576).toFixed(1)} MiB when paused`);
@@ -122,9 +75,9 @@ test("a 1 GiB response to a client that stops reading: the proxy pauses the upst
 
 test("a 256 MiB upload to an upstream that stops reading: the proxy pauses the client, RSS stays bounded, every byte arrives", async () => {
   const TOTAL = 256 << 20;
-  const checker = new PatternChecker();
+  const checker = new PatternChecker(2);
+  const upSplit = new HeadSplitter();
   let upSock: Socket<undefined> | null = null;
-  let upHead = "";
   const upstream = Bun.listen<undefined>({
     hostname: "127.0.0.1",
     port: 0,
@@ -133,15 +86,11 @@ test("a 256 MiB upload to an upstream that stops reading: the proxy pauses the c
         upSock = s;
       },
       data(s, b) {
-        let body: Uint8Array = b;
-        if (!upHead.includes("\r\n\r\n")) {
-          upHead += Buffer.from(b).toString("latin1");
-          const end = upHead.indexOf("\r\n\r\n");
-          if (end === -1) return;
-          body = b.subarray(b.length - (upHead.length - end - 4));
-          upHead = upHead.slice(0, end + 4);
-          s.pause();
-        }
+        const wasComplete = upSplit.complete;
+        const body = upSplit.feed(b);
+        if (body === null) return;
+        // Stall as soon as the head is in: the proxy must hold the client back.
+        if (!wasComplete) s.pause();
         checker.add(body);
         if (checker.got === TOTAL) s.write("HTTP/1.1 204 No Content\r\n\r\n");
       },
@@ -165,9 +114,9 @@ test("a 256 MiB upload to an upstream that stops reading: the proxy pauses the c
       },
     });
     client.write(`PUT /up HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${upstream.port}\r\nContent-Length: ${TOTAL}\r\n\r\n`);
-    writer = new PatternWriter(client, TOTAL);
+    writer = new PatternWriter(client, 2, TOTAL);
     writer.pump();
-    expect(await waitFor(() => upSock !== null && upHead.includes("\r\n\r\n"), 5000)).toBe(true);
+    expect(await waitFor(() => upSock !== null && upSplit.complete, 5000)).toBe(true);
     await Bun.sleep(1500);
     const stalledAt = writer.sent;
     await Bun.sleep(500);

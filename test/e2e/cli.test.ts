@@ -2,16 +2,8 @@
 
 import { expect, test } from "bun:test";
 import pkg from "../../package.json";
-import { rawExchange, rawUpstream, okResponse } from "../helpers/net";
+import { freePort, okResponse, rawExchange, rawUpstream } from "../helpers/net";
 import { runCli, spawnProxy } from "../helpers/proxy-process";
-
-/** A free port: bind 0, read it, release it. */
-function freePort(): number {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const p = l.port;
-  l.stop(true);
-  return p;
-}
 
 test("--version prints the package version", async () => {
   const r = await runCli(["--version"]);

@@ -1,29 +1,14 @@
 // --workers N: N supervised processes share the listen address.
 
 import { expect, test } from "bun:test";
-import { okResponse, rawUpstream } from "../helpers/net";
+import { freePort, okResponse, rawUpstream } from "../helpers/net";
+import { waitFor } from "../helpers/proc-stats";
 import { runCli, spawnProxy } from "../helpers/proxy-process";
-
-function freePort(): number {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const p = l.port;
-  l.stop(true);
-  return p;
-}
 
 /** The worker pids: children of the supervisor. */
 function childPids(pid: number): number[] {
   const text = require("node:fs").readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8") as string;
   return text.trim().split(/\s+/).filter(Boolean).map(Number);
-}
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await Bun.sleep(20);
-  }
-  return true;
 }
 
 test("two workers serve one port; a killed worker is replaced; SIGTERM stops all and exits 0", async () => {
@@ -33,7 +18,7 @@ test("two workers serve one port; a killed worker is replaced; SIGTERM stops all
   const port = freePort();
   const p = await spawnProxy(["--listen", `127.0.0.1:${port}`, "--workers", "2"]);
   try {
-    expect(await until(() => childPids(p.proc.pid).length === 2 && (p.output().match(/listening on/g) ?? []).length === 2, 10_000)).toBe(true);
+    expect(await waitFor(() => childPids(p.proc.pid).length === 2 && (p.output().match(/listening on/g) ?? []).length === 2, 10_000)).toBe(true);
     const served = await Promise.all(
       Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/`, { headers: { "X-Cmux-Port-Internal": String(up.port), Connection: "close" } }).then((r) => r.text())),
     );
@@ -41,7 +26,7 @@ test("two workers serve one port; a killed worker is replaced; SIGTERM stops all
 
     const [first] = childPids(p.proc.pid);
     process.kill(first!, "SIGKILL");
-    expect(await until(() => childPids(p.proc.pid).length === 2 && !childPids(p.proc.pid).includes(first!), 10_000)).toBe(true);
+    expect(await waitFor(() => childPids(p.proc.pid).length === 2 && !childPids(p.proc.pid).includes(first!), 10_000)).toBe(true);
     expect(p.output()).toContain("restarting");
     expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers: { "X-Cmux-Port-Internal": String(up.port) } })).text()).toBe("ok");
 

@@ -41,6 +41,14 @@ export interface RawOptions {
   shutdown?: boolean;
 }
 
+/** A port free right now on 127.0.0.1: bind 0, read it, release it. */
+export function freePort(): number {
+  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const p = l.port;
+  l.stop(true);
+  return p;
+}
+
 /** Opens a TCP connection, sends `chunks` (each a separate write, `number` = pause in ms), collects. */
 export async function rawExchange(port: number, chunks: (string | Uint8Array | number)[], opts: RawOptions = {}): Promise<RawResult> {
   const received: Buffer[] = [];

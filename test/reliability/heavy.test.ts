@@ -7,6 +7,7 @@ import type { Socket } from "bun";
 import { cliWithFdLimit } from "../helpers/fd-limit";
 import { HEAVY, requireFdLimit } from "../helpers/heavy";
 import { okResponse, rawExchange, statuses } from "../helpers/net";
+import { HeadSplitter } from "../helpers/head-split";
 import { PatternChecker, PatternWriter } from "../helpers/pattern";
 import { fdCount, waitFor } from "../helpers/proc-stats";
 import { rssKiB, spawnProxy } from "../helpers/proxy-process";
@@ -104,7 +105,7 @@ test.skipIf(!HEAVY)("a 1 GiB response to a client reading 1 MiB/s: the upstream 
     const fds0 = fdCount(proxy.proc.pid);
     const rss0 = rssKiB(proxy.proc.pid);
     const checker = new PatternChecker(3);
-    let head = "";
+    const split = new HeadSplitter();
     let started = 0;
     let paused = false;
     const allowed = () => (started === 0 ? Infinity : ((performance.now() - started) / 1000) * RATE);
@@ -113,15 +114,10 @@ test.skipIf(!HEAVY)("a 1 GiB response to a client reading 1 MiB/s: the upstream 
       port: proxy.ports[0]!,
       socket: {
         data(s, b) {
-          let body: Uint8Array = b;
-          if (!head.endsWith("\r\n\r\n")) {
-            const text = Buffer.from(b).toString("latin1");
-            const end = (head + text).indexOf("\r\n\r\n");
-            if (end === -1) return void (head += text);
-            body = b.subarray(end + 4 - head.length);
-            head = (head + text).slice(0, end + 4);
-            started = performance.now();
-          }
+          const wasComplete = split.complete;
+          const body = split.feed(b);
+          if (body === null) return;
+          if (!wasComplete) started = performance.now();
           checker.add(body);
           // Ahead of schedule: stop reading at once (a resumed socket reads at memory speed).
           if (!paused && checker.got > allowed()) {

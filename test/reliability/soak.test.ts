@@ -11,6 +11,7 @@ import { cliWithFdLimit } from "../helpers/fd-limit";
 import { HEAVY } from "../helpers/heavy";
 import { HttpConn } from "../helpers/http-client";
 import { writeAll } from "../helpers/net";
+import { HeadSplitter } from "../helpers/head-split";
 import { PatternChecker, patternBytes, patternSlice } from "../helpers/pattern";
 import { fdCount, socketCount, waitFor } from "../helpers/proc-stats";
 import { rssKiB, spawnProxy, type ProxyProcess } from "../helpers/proxy-process";
@@ -168,7 +169,7 @@ async function tunnel(e: Env, t: Tally): Promise<void> {
   const seed = nextSeed();
   const n = size();
   const c = checked(t, seed, n);
-  let head = "";
+  const split = new HeadSplitter();
   let got = 0;
   let closed = false;
   let wake: () => void = () => {};
@@ -177,14 +178,8 @@ async function tunnel(e: Env, t: Tally): Promise<void> {
     port: e.proxyPort,
     socket: {
       data(_s, b) {
-        let body: Uint8Array = b;
-        if (!head.endsWith("\r\n\r\n")) {
-          const text = Buffer.from(b).toString("latin1");
-          const end = (head + text).indexOf("\r\n\r\n");
-          if (end === -1) return void (head += text);
-          body = b.subarray(end + 4 - head.length);
-          head = (head + text).slice(0, end + 4);
-        }
+        const body = split.feed(b);
+        if (body === null) return;
         c.add(body);
         got += body.length;
         wake();
@@ -206,7 +201,7 @@ async function tunnel(e: Env, t: Tally): Promise<void> {
     }
     const deadline = Date.now() + 30_000;
     // Wait for the 200 too: an empty tunnel has no bytes to wait for.
-    while ((got < n || !head.endsWith("\r\n\r\n")) && !closed) {
+    while ((got < n || !split.complete) && !closed) {
       if (Date.now() > deadline) throw new Error(`${got} of ${n} bytes echoed`);
       await new Promise<void>((r) => {
         const tm = setTimeout(r, 100);
@@ -216,7 +211,7 @@ async function tunnel(e: Env, t: Tally): Promise<void> {
         };
       });
     }
-    if (!head.startsWith("HTTP/1.1 200 ")) throw new Error(`CONNECT answered ${JSON.stringify(head.slice(0, 40))}`);
+    if (!split.head.startsWith("HTTP/1.1 200 ")) throw new Error(`CONNECT answered ${JSON.stringify(split.head.slice(0, 40))}`);
     c.verify(`tunnel ${n}`);
     t.tunnels++;
   } finally {
