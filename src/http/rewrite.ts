@@ -16,12 +16,22 @@ export function isInternalHeader(lowerName: string): boolean {
 
 function appendFields(out: string, f: Fields, keepUpgrade: boolean): string {
   const listed = f.lower.includes("connection") ? fieldTokens(f, "connection") : null;
+  let lengthSent = false;
   for (let i = 0; i < f.names.length; i++) {
     const lower = f.lower[i]!;
     if (HOP_BY_HOP.has(lower) && !(keepUpgrade && lower === "upgrade")) continue;
     if (isInternalHeader(lower)) continue;
     if (listed !== null && listed.includes(lower) && !NEVER_LISTED.has(lower) && !(keepUpgrade && lower === "upgrade")) continue;
-    out += f.names[i] + ": " + f.values[i] + "\r\n";
+    let value = f.values[i]!;
+    if (lower === "content-length") {
+      // Framing has checked that every Content-Length member is the same number. Repeats are valid
+      // [RFC 9110 §8.6] but strict peers (Node's llhttp) refuse them, so exactly one goes on.
+      if (lengthSent) continue;
+      lengthSent = true;
+      const comma = value.indexOf(",");
+      if (comma !== -1) value = value.slice(0, comma).replace(/[ \t]+$/, "");
+    }
+    out += f.names[i] + ": " + value + "\r\n";
   }
   return out;
 }

@@ -155,6 +155,13 @@ describe("message length", () => {
     expect(up.all()).toBe("POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /b HTTP/1.1\r\n\r\n");
   });
 
+  test("15: repeated equal Content-Length values are valid and reach upstream as one", async () => {
+    up = echoUpstream();
+    const r = await rawExchange(proxy.port, [`POST /cl HTTP/1.1\r\n${hdr(up.port)}Content-Length: 5, 5\r\nContent-Length: 5\r\n\r\nhello`], { until: untilBody });
+    expect(statuses(r.text)).toEqual([200]);
+    expect(up.all()).toBe("POST /cl HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+  });
+
   test("13: chunked body with extensions and trailers arrives as the same valid chunked body", async () => {
     up = echoUpstream();
     const body = "5;name=value\r\nhello\r\n6 ; x=\"y\"\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n";

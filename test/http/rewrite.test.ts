@@ -119,6 +119,18 @@ describe("serializeRequestHead", () => {
       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n",
     ],
     [
+      "repeated equal Content-Length lines go on as one",
+      request("/", 1, [["Host", "x"], ["Content-Length", "5"], ["X-A", "1"], ["content-length", "5"]], "POST"),
+      false,
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nX-A: 1\r\n\r\n",
+    ],
+    [
+      "a Content-Length list of equal members goes on as one number",
+      request("/", 1, [["Host", "x"], ["Content-Length", "5 , 5,5"]], "POST"),
+      false,
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n",
+    ],
+    [
       "Connection naming Transfer-Encoding does not strip the framing",
       request("/", 1, [["Host", "x"], ["Connection", "transfer-encoding"], ["Transfer-Encoding", "chunked"]], "POST"),
       false,
