@@ -97,7 +97,6 @@ export class ClientConnection implements UpstreamOwner, Expiring {
   private resp = Resp.Done;
   private respBuf: Uint8Array | null = null;
   private respResume = 0;
-  private respHead: ResponseHead | null = null;
   private respFraming: Framing = { kind: "none" };
   private respRemaining = 0;
   private respChunks: ChunkedScanner | null = null;
@@ -434,7 +433,6 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     const framing = responseFraming(head, req.method);
     if (framing instanceof HttpError) return this.badResponse(framing);
     this.deadline = 0;
-    this.respHead = head;
     this.respFraming = framing;
     this.respRemaining = framing.kind === "length" ? framing.length : 0;
     this.respChunks = framing.kind === "chunked" ? new ChunkedScanner(502) : null;
@@ -508,7 +506,6 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     }
     this.upstreamPaused = false;
     this.req = null;
-    this.respHead = null;
     this.reqHeadBytes = null;
     this.pausedForUpstream = false;
     if (!this.keepAlive || !this.reqDone) {
