@@ -3,7 +3,7 @@
 
 import type { ListenAddress } from "./config";
 import { HttpError } from "./http/errors";
-import { fieldValues, type Fields } from "./http/head-parser";
+import { fieldValues, trimOws, type Fields } from "./http/head-parser";
 import { workspaceIp } from "./workspace";
 
 export interface Target {
@@ -16,8 +16,9 @@ const WORKSPACE_HEADER = "x-cmux-workspace-internal";
 // `<workspace>-<port>.localhost[.][:port]`; the greedy workspace part makes the last `-` split.
 const HOST_ROUTE = /^(.+)-([0-9]+)\.localhost\.?(?::[0-9]*)?$/i;
 
+/** Digits with optional spaces or tabs around them: String.trim() would also let NBSP and friends by. */
 function parsePort(text: string): number | null {
-  const t = text.trim();
+  const t = trimOws(text);
   if (!/^[0-9]{1,5}$/.test(t)) return null;
   const n = Number(t);
   return n >= 1 && n <= 65535 ? n : null;
@@ -29,7 +30,7 @@ function single(f: Fields, lower: string, display: string): string | undefined |
   if (values.length === 0) return undefined;
   const first = values[0]!;
   for (const v of values) {
-    if (v.trim() !== first.trim()) return new HttpError(400, `conflicting ${display} headers (send one)`);
+    if (trimOws(v) !== trimOws(first)) return new HttpError(400, `conflicting ${display} headers (send one)`);
   }
   return first;
 }

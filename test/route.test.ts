@@ -42,6 +42,8 @@ describe("X-Cmux-Port-Internal: digits only, surrounding spaces allowed, 1..6553
     ["1e3", { error: 400 }],
     ["80.0", { error: 400 }],
     ["8 0", { error: 400 }],
+    ["\t3000\t", { host: UPSTREAM, port: 3000 }],
+    ["\u00a03000", { error: 400 }],
     ["3000, 3000", { error: 400 }],
     ["\u0663\u0660\u0660\u0660", { error: 400 }],
   ] as [string, Outcome][])("%p -> %p", (value, expected) => {
