@@ -89,13 +89,7 @@ export function removeDir(dir: string | undefined): void {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
-/** A port nothing listens on at 127.0.0.1 right now (the kernel's choice, so not a guess). */
-export function freePort(): number {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = l.port;
-  l.stop(true);
-  return port;
-}
+export { freePort } from "../helpers/net";
 
 /** A long-running child whose stdout and stderr are collected, so tests can wait for a line. */
 export class Child {
