@@ -12,6 +12,22 @@ import { rssKiB, spawnProxy, type ProxyProcess } from "../helpers/proxy-process"
 const MAX_GROWTH_KIB = 96 * 1024;
 
 let proxy: ProxyProcess;
+
+/**
+ * With the reader stalled, lets the writer push until every buffer on the way is full, then checks
+ * it was stopped (under 1 MiB more in the last half second, under 64 MiB in all) and that the
+ * proxy's RSS grew by less than MAX_GROWTH_KIB.
+ */
+async function expectHeldBack(writer: PatternWriter, baselineKiB: number): Promise<{ stalledAt: number; growth: number }> {
+  await Bun.sleep(1500);
+  const stalledAt = writer.sent;
+  await Bun.sleep(500);
+  const growth = rssKiB(proxy.proc.pid) - baselineKiB;
+  expect(writer.sent - stalledAt).toBeLessThan(1 << 20);
+  expect(writer.sent).toBeLessThan(64 << 20);
+  expect(growth).toBeLessThan(MAX_GROWTH_KIB);
+  return { stalledAt, growth };
+}
 beforeAll(async () => {
   proxy = await spawnProxy(["--listen", "127.0.0.1:0"]);
 });
@@ -54,13 +70,7 @@ test("a 1 GiB response to a client that stops reading: the proxy pauses the upst
     expect(await waitFor(() => checker.got > 0, 5000)).toBe(true);
     client.pause();
     // Let the upstream push until every buffer between it and the stalled client is full.
-    await Bun.sleep(1500);
-    const stalledAt = writer!.sent;
-    await Bun.sleep(500);
-    const growth = rssKiB(proxy.proc.pid) - baseline;
-    expect(writer!.sent - stalledAt).toBeLessThan(1 << 20);
-    expect(writer!.sent).toBeLessThan(64 << 20);
-    expect(growth).toBeLessThan(MAX_GROWTH_KIB);
+    const { stalledAt, growth } = await expectHeldBack(writer!, baseline);
     client.resume();
     expect(await waitFor(() => checker.got === TOTAL || checker.bad !== -1, 60_000)).toBe(true);
     expect(split.head).toStartWith("HTTP/1.1 200 OK\r\n");
@@ -117,13 +127,7 @@ test("a 256 MiB upload to an upstream that stops reading: the proxy pauses the c
     writer = new PatternWriter(client, 2, TOTAL);
     writer.pump();
     expect(await waitFor(() => upSock !== null && upSplit.complete, 5000)).toBe(true);
-    await Bun.sleep(1500);
-    const stalledAt = writer.sent;
-    await Bun.sleep(500);
-    const growth = rssKiB(proxy.proc.pid) - baseline;
-    expect(writer.sent - stalledAt).toBeLessThan(1 << 20);
-    expect(writer.sent).toBeLessThan(64 << 20);
-    expect(growth).toBeLessThan(MAX_GROWTH_KIB);
+    await expectHeldBack(writer, baseline);
     upSock!.resume();
     expect(await waitFor(() => reply.includes("204") || checker.bad !== -1, 60_000)).toBe(true);
     expect(checker.bad).toBe(-1);
