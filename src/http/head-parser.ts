@@ -242,11 +242,6 @@ export function fieldValues(f: Fields, lowerName: string): string[] {
   return out;
 }
 
-export function fieldValue(f: Fields, lowerName: string): string | undefined {
-  const i = f.lower.indexOf(lowerName);
-  return i === -1 ? undefined : f.values[i];
-}
-
 /**
  * Strips optional whitespace (SP, HTAB) only [RFC 9110 §5.6.3]. String.trim() would also strip NBSP
  * (0xA0, legal obs-text), so `chunked\xa0` would read as `chunked` here and as something else upstream.

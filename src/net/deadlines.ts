@@ -42,14 +42,6 @@ export class Deadlines {
     this.timer = null;
   }
 
-  get size(): number {
-    return this.members.size;
-  }
-
-  forEach(fn: (x: Expiring) => void): void {
-    for (const x of [...this.members]) fn(x);
-  }
-
   private sweep(): void {
     const now = performance.now();
     this.clock = now;

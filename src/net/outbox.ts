@@ -11,10 +11,6 @@ export class Outbox {
 
   constructor(readonly socket: Socket<any>) {}
 
-  get empty(): boolean {
-    return this.queue.length === 0;
-  }
-
   /** Writes or queues `data`; false means "queued: pause whoever produces for this socket". */
   send(data: Uint8Array): boolean {
     if (data.length === 0) return this.queue.length === 0;

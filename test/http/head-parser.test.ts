@@ -6,7 +6,6 @@ import { HttpError } from "../../src/http/errors";
 import {
   decodeHead,
   fieldTokens,
-  fieldValue,
   fieldValues,
   findHeadEnd,
   parseRequestHead,
@@ -392,15 +391,6 @@ describe("field lookups", () => {
     ["Vary", []],
   ] as [string, string[]][])("fieldValues(%p)", (name, expected) => {
     expect(fieldValues(fields, name)).toEqual(expected);
-  });
-
-  test.each([
-    ["connection", "Keep-Alive, X-Foo"],
-    ["vary", "Accept"],
-    ["empty", ""],
-    ["missing", undefined],
-  ] as [string, string | undefined][])("fieldValue(%p) is the first value", (name, expected) => {
-    expect(fieldValue(fields, name)).toBe(expected as string);
   });
 
   test.each([
