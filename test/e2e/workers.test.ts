@@ -27,7 +27,7 @@ test("two workers serve one port; a killed worker is replaced; SIGTERM stops all
     const [first] = childPids(p.proc.pid);
     process.kill(first!, "SIGKILL");
     expect(await waitFor(() => childPids(p.proc.pid).length === 2 && !childPids(p.proc.pid).includes(first!), 10_000)).toBe(true);
-    expect(p.output()).toContain("restarting");
+    expect(await p.waitOutput("restarting")).toBe(true);
     expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers: { "X-Cmux-Port-Internal": String(up.port) } })).text()).toBe("ok");
 
     const workers = childPids(p.proc.pid);

@@ -10,6 +10,8 @@ export interface ProxyProcess {
   /** Ports from the "listening on" line, in order. */
   ports: number[];
   output: () => string;
+  /** Resolves true once the output contains `text`: the pipes lag behind the process's own writes. */
+  waitOutput(text: string, ms?: number): Promise<boolean>;
   stop(): Promise<number>;
 }
 
@@ -37,6 +39,14 @@ export async function spawnProxy(args: string[], env: Record<string, string> = {
     proc,
     ports,
     output: () => out,
+    async waitOutput(text, ms = 5000) {
+      const deadline = Date.now() + ms;
+      while (!out.includes(text)) {
+        if (Date.now() > deadline) return false;
+        await Bun.sleep(20);
+      }
+      return true;
+    },
     async stop() {
       if (proc.exitCode === null) proc.kill("SIGKILL");
       return proc.exited;

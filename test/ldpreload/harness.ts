@@ -96,11 +96,11 @@ export class Child {
   readonly proc: Subprocess<"ignore", "pipe", "pipe">;
   private text = "";
   private readonly waiters = new Set<() => void>();
+  private readonly collected: Promise<unknown>;
 
   constructor(cmd: string[], opts: { cwd: string; env: Record<string, string> }) {
     this.proc = Bun.spawn(cmd, { ...opts, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    void this.collect(this.proc.stdout);
-    void this.collect(this.proc.stderr);
+    this.collected = Promise.all([this.collect(this.proc.stdout), this.collect(this.proc.stderr)]);
     void this.proc.exited.then(() => this.notify());
   }
 
@@ -144,11 +144,14 @@ export class Child {
     });
   }
 
-  /** Waits for the child to exit on its own (a server that must fail to start). */
+  /** Waits for the child to exit on its own (a server that must fail to start) and for its output,
+   * which the pipes may still hold when the exit is seen. */
   async exited(timeoutMs = 10_000): Promise<number | null> {
     const timer = setTimeout(() => this.proc.kill("SIGKILL"), timeoutMs);
     try {
-      return await this.proc.exited;
+      const code = await this.proc.exited;
+      await Promise.race([this.collected, Bun.sleep(2000)]);
+      return code;
     } finally {
       clearTimeout(timer);
     }

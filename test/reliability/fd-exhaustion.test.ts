@@ -40,9 +40,10 @@ beforeAll(async () => {
       refused++; // the proxy had stopped listening
     }
   }
-  // It took what its budget allows, then stopped listening.
-  expect(await waitFor(() => fdCount(proxy.proc.pid) >= LIMIT / 2, 5000)).toBe(true);
-  expect(proxy.output()).toContain("near the open-file limit");
+  // It took what its budget allows, then stopped listening. Where the kernel completes handshakes on
+  // its own (backlog), the connects above can all finish before the proxy has accepted them.
+  expect(await proxy.waitOutput("near the open-file limit")).toBe(true);
+  expect(fdCount(proxy.proc.pid)).toBeGreaterThanOrEqual(LIMIT / 2);
 });
 afterAll(async () => {
   for (const s of crowd) s.end();
@@ -73,7 +74,7 @@ describe(`${OFFERED} connections offered to a proxy limited to ${LIMIT} descript
   test("once the connections close it accepts and serves again", async () => {
     for (const s of crowd.splice(0)) s.end();
     expect(await waitFor(() => fdCount(proxy.proc.pid) < 32, 10_000, 50)).toBe(true);
-    expect(await waitFor(() => proxy.output().includes("accepting new connections"), 5000)).toBe(true);
+    expect(await proxy.waitOutput("accepting new connections")).toBe(true);
     const r = await rawExchange(port, [`GET / HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${up.port}\r\n\r\n`], { until: (s) => s.endsWith("served") });
     expect(statuses(r.text)).toEqual([200]);
     const t0 = cpuSeconds(proxy.proc.pid);

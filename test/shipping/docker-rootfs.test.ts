@@ -158,7 +158,7 @@ test.skipIf(!isRoot || host === undefined)(
       process.kill(pid, "SIGTERM");
       const code = await Promise.race([proxy.proc.exited, Bun.sleep(10_000).then(() => "still running")]);
       expect(code).toBe(0);
-      expect(proxy.output()).toContain("SIGTERM: no longer accepting");
+      expect(await proxy.waitOutput("SIGTERM: no longer accepting")).toBe(true);
     } finally {
       await proxy.stop();
       await upstream.stop(true);
