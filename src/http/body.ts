@@ -19,6 +19,11 @@ const CLOSE: Framing = { kind: "close" };
 
 /** Content-Length: every instance and every list member must be the same run of digits. */
 function contentLength(values: string[], status: number): number | HttpError {
+  // The usual case, one plain run of digits, without splitting or a regex.
+  if (values.length === 1) {
+    const n = plainDigits(values[0]!);
+    if (n !== -1) return n;
+  }
   let length = -1;
   for (const value of values) {
     for (const part of value.split(",")) {
@@ -36,6 +41,18 @@ function contentLength(values: string[], status: number): number | HttpError {
   return length;
 }
 
+/** The value of a string of 1 to 15 ASCII digits (always a safe integer), else -1. */
+function plainDigits(s: string): number {
+  if (s.length === 0 || s.length > 15) return -1;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /**
  * `chunked,` is legal list syntax, but llhttp refuses it in requests and reads responses carrying it
  * to the close, and a lenient parser may read it differently again: two readings of where the body
@@ -46,9 +63,9 @@ function hasEmptyMember(values: string[]): boolean {
 }
 
 export function requestFraming(head: RequestHead): Framing | HttpError {
-  const te = fieldTokens(head, "transfer-encoding");
   const cl = fieldValues(head, "content-length");
   if (head.lower.includes("transfer-encoding")) {
+    const te = fieldTokens(head, "transfer-encoding");
     if (cl.length > 0) return new HttpError(400, "both Content-Length and Transfer-Encoding (send only one)");
     if (head.minor === 0) return new HttpError(400, "Transfer-Encoding in an HTTP/1.0 request");
     if (hasEmptyMember(fieldValues(head, "transfer-encoding"))) {
@@ -70,9 +87,9 @@ export function requestFraming(head: RequestHead): Framing | HttpError {
 export function responseFraming(head: ResponseHead, method: string): Framing | HttpError {
   const s = head.status;
   if (method === "HEAD" || (s >= 100 && s < 200) || s === 204 || s === 304) return NONE;
-  const te = fieldTokens(head, "transfer-encoding");
   const cl = fieldValues(head, "content-length");
   if (head.lower.includes("transfer-encoding")) {
+    const te = fieldTokens(head, "transfer-encoding");
     if (cl.length > 0) return new HttpError(502, "upstream response has both Content-Length and Transfer-Encoding");
     if (hasEmptyMember(fieldValues(head, "transfer-encoding"))) return new HttpError(502, "upstream response has an empty member in Transfer-Encoding");
     return te[te.length - 1] === "chunked" ? CHUNKED : CLOSE;

@@ -56,6 +56,16 @@ const CONNECT_OK = Buffer.from("HTTP/1.1 200 Connection Established\r\n\r\n", "l
 // Head and first body bytes go out in one write when the body part is this small.
 const COALESCE_BYTES = 16 * 1024;
 
+const EMPTY = Buffer.alloc(0);
+
+/** A serialised head (latin1) followed by `body`: one allocation, one write. */
+function withHead(head: string, body: Uint8Array | null): Buffer {
+  const out = Buffer.allocUnsafe(head.length + (body === null ? 0 : body.length));
+  out.write(head, 0, "latin1");
+  if (body !== null) out.set(body, head.length);
+  return out;
+}
+
 function concat(a: Uint8Array | null, b: Uint8Array): Uint8Array {
   if (a === null || a.length === 0) return b;
   // A Buffer, like every socket read, so the head decoder can slice it directly.
@@ -88,7 +98,8 @@ export class ClientConnection implements UpstreamOwner, Expiring {
   private reqRemaining = 0;
   private reqChunks: ChunkedScanner | null = null;
   private reqDone = true;
-  private reqHeadBytes: Uint8Array | null = null;
+  /** The serialised request head, kept until the exchange ends: a retry sends it again. */
+  private reqHead: string | null = null;
   private upgrade = false;
   private keepAlive = true;
   private up: Upstream | null = null;
@@ -236,7 +247,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     const connection = fieldTokens(head, "connection");
     this.upgrade = head.lower.includes("upgrade") && connection.includes("upgrade");
     this.keepAlive = head.minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
-    this.reqHeadBytes = Buffer.from(serializeRequestHead(head, { upgrade: this.upgrade }), "latin1");
+    this.reqHead = serializeRequestHead(head, { upgrade: this.upgrade });
     this.resp = Resp.Head;
     this.respStarted = false;
     this.retried = false;
@@ -272,16 +283,12 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     this.upstreamPaused = false;
     this.respBuf = null;
     this.respResume = 0;
-    const head = this.reqHeadBytes!;
     const body = this.takeRequestBody();
     if (body instanceof HttpError) return this.fail(body);
     this.armRequestClock();
-    if (body !== null && body.length <= COALESCE_BYTES) {
-      this.sendUp(concat(head, body));
-    } else {
-      this.sendUp(head);
-      if (body !== null) this.sendUp(body);
-    }
+    const coalesce = body !== null && body.length <= COALESCE_BYTES;
+    this.sendUp(withHead(this.reqHead!, coalesce ? body : null));
+    if (body !== null && !coalesce) this.sendUp(body);
     // Bytes held back while connecting are out now.
     this.updateBufferPause();
   }
@@ -417,12 +424,12 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     this.respResume = 0;
     const head = parseResponseHead(decodeHead(buf, span), limits);
     if (head instanceof HttpError) return this.badResponse(head);
-    const rest = buf.subarray(span.end);
+    const rest = span.end === buf.length ? EMPTY : buf.subarray(span.end);
     const req = this.req!;
 
     if (head.status >= 100 && head.status < 200 && head.status !== 101) {
       // Interim responses (100 Continue, 103 Early Hints) are relayed; HTTP/1.0 clients never see them.
-      if (req.minor === 1) this.sendClient(Buffer.from(serializeResponseHead(head, { keepAlive: true, clientMinor: 1 }), "latin1"));
+      if (req.minor === 1) this.sendClient(withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1 }), null));
       return rest.length > 0 ? rest : undefined;
     }
     if (head.status === 101) {
@@ -439,19 +446,16 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     const upstreamClose = head.minor === 0 || fieldTokens(head, "connection").includes("close");
     this.upstreamReusable = !upstreamClose && framing.kind !== "close" && req.minor === 1;
     if (framing.kind === "close" || !this.reqDone || this.ctx.draining) this.keepAlive = false;
-    const headBytes = Buffer.from(serializeResponseHead(head, { keepAlive: this.keepAlive, clientMinor: req.minor }), "latin1");
+    const headText = serializeResponseHead(head, { keepAlive: this.keepAlive, clientMinor: req.minor });
     this.resp = framing.kind === "none" ? Resp.Done : Resp.Body;
     if (this.resp === Resp.Done && rest.length > 0) this.upstreamReusable = false;
     // Validate the first body bytes before anything is sent: while nothing is, a bad body is a 502.
     const body = this.resp === Resp.Body && rest.length > 0 ? this.takeResponseBody(rest) : null;
     if (body instanceof HttpError) return this.badResponse(new HttpError(502, `upstream sent an ${body.reason}`));
     this.respStarted = true;
-    if (body !== null && body.length <= COALESCE_BYTES) {
-      this.sendClient(concat(headBytes, body));
-    } else {
-      this.sendClient(headBytes);
-      if (body !== null) this.sendClient(body);
-    }
+    const coalesce = body !== null && body.length <= COALESCE_BYTES;
+    this.sendClient(withHead(headText, coalesce ? body : null));
+    if (body !== null && !coalesce) this.sendClient(body);
     // takeResponseBody may have reached the end of the body.
     if ((this.resp as Resp) === Resp.Done) this.finishExchange();
   }
@@ -506,7 +510,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     }
     this.upstreamPaused = false;
     this.req = null;
-    this.reqHeadBytes = null;
+    this.reqHead = null;
     this.pausedForUpstream = false;
     if (!this.keepAlive || !this.reqDone) {
       this.phase = Phase.Closed;
@@ -545,7 +549,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
 
   private startUpgradeTunnel(head: ResponseHead, rest: Uint8Array): void {
     this.deadline = 0;
-    this.sendClient(Buffer.from(serializeResponseHead(head, { keepAlive: true, clientMinor: 1 }), "latin1"));
+    this.sendClient(withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1 }), null));
     if (rest.length > 0) this.sendClient(rest);
     const t = this.target!;
     this.log("info", `upgrade (${head.values[head.lower.indexOf("upgrade")] ?? "?"}) to ${t.host}:${t.port}`);

@@ -38,6 +38,8 @@ describe("requestFraming [9112 §6.1-§6.3]", () => {
     ["same value repeated in a list [9110 §8.6]", 1, [["Content-Length", "5, 5"]], { kind: "length", length: 5 }],
     ["same value on two lines", 1, [["Content-Length", "5"], ["Content-Length", "5"]], { kind: "length", length: 5 }],
     ["largest safe integer", 1, [["Content-Length", "9007199254740991"]], { kind: "length", length: 9007199254740991 }],
+    ["15 digits", 1, [["Content-Length", "999999999999999"]], { kind: "length", length: 999999999999999 }],
+    ["spaces around one value", 1, [["Content-Length", " 7\t"]], { kind: "length", length: 7 }],
     ["HTTP/1.0 with Content-Length", 0, [["Content-Length", "3"]], { kind: "length", length: 3 }],
     ["chunked", 1, [["Transfer-Encoding", "chunked"]], { kind: "chunked" }],
     ["coding names are case-insensitive [9112 §7]", 1, [["Transfer-Encoding", "Chunked"]], { kind: "chunked" }],

@@ -10,6 +10,7 @@ import {
   findHeadEnd,
   parseRequestHead,
   parseResponseHead,
+  trimOws,
   type HeadLimits,
   type HeadSpan,
 } from "../../src/http/head-parser";
@@ -400,5 +401,21 @@ describe("field lookups", () => {
     ["missing", []],
   ] as [string, string[]][])("fieldTokens(%p): list members across lines, trimmed, lowercased, empties dropped", (name, expected) => {
     expect(fieldTokens(fields, name)).toEqual(expected);
+  });
+});
+
+describe("trimOws strips SP and HTAB only [RFC 9110 §5.6.3]", () => {
+  test.each([
+    ["chunked", "chunked"],
+    [" chunked", "chunked"],
+    ["chunked\t ", "chunked"],
+    ["\t a b \t", "a b"],
+    ["   ", ""],
+    ["", ""],
+    ["chunked\u00a0", "chunked\u00a0"],
+    ["\u00a0 x", "\u00a0 x"],
+    ["x\r", "x\r"],
+  ])("%p -> %p", (input, expected) => {
+    expect(trimOws(input)).toBe(expected);
   });
 });
