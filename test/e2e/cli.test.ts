@@ -3,6 +3,7 @@
 import { expect, test } from "bun:test";
 import pkg from "../../package.json";
 import { freePort, okResponse, rawExchange, rawUpstream } from "../helpers/net";
+import { waitFor } from "../helpers/proc-stats";
 import { runCli, spawnProxy } from "../helpers/proxy-process";
 
 test("--version prints the package version", async () => {
@@ -103,9 +104,10 @@ test("SIGTERM: stops accepting, lets the in-flight response finish, exits 0", as
   try {
     const port = p.ports[0]!;
     const inflight = rawExchange(port, [`GET / HTTP/1.1\r\nX-Cmux-Port-Internal: ${up.port}\r\n\r\n`], { until: (s) => s.endsWith("finished"), timeoutMs: 5000 });
-    await Bun.sleep(200);
+    expect(await waitFor(() => up.conns.some((c) => c.received.includes("\r\n\r\n")), 3000)).toBe(true);
     p.proc.kill("SIGTERM");
-    await Bun.sleep(100);
+    // The listeners stop in the same tick as this line is logged.
+    expect(await p.waitOutput("SIGTERM: no longer accepting")).toBe(true);
     const refused = await fetch(`http://127.0.0.1:${port}/`).then(() => false, () => true);
     expect(refused).toBe(true);
     const r = await inflight;
