@@ -3,7 +3,7 @@
 
 import type { ListenAddress } from "./config";
 import { HttpError } from "./http/errors";
-import { fieldValues, trimOws, type Fields } from "./http/head-parser";
+import { trimOws, type Fields } from "./http/head-parser";
 import { workspaceIp } from "./workspace";
 
 export interface Target {
@@ -19,18 +19,24 @@ const HOST_ROUTE = /^(.+)-([0-9]+)\.localhost\.?(?::[0-9]*)?$/i;
 /** Digits with optional spaces or tabs around them: String.trim() would also let NBSP and friends by. */
 function parsePort(text: string): number | null {
   const t = trimOws(text);
-  if (!/^[0-9]{1,5}$/.test(t)) return null;
-  const n = Number(t);
+  if (t.length === 0 || t.length > 5) return null;
+  let n = 0;
+  for (let i = 0; i < t.length; i++) {
+    const d = t.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
   return n >= 1 && n <= 65535 ? n : null;
 }
 
 /** One value, or an error when repeated headers disagree (two targets for one request). */
 function single(f: Fields, lower: string, display: string): string | undefined | HttpError {
-  const values = fieldValues(f, lower);
-  if (values.length === 0) return undefined;
-  const first = values[0]!;
-  for (const v of values) {
-    if (trimOws(v) !== trimOws(first)) return new HttpError(400, `conflicting ${display} headers (send one)`);
+  let first: string | undefined;
+  for (let i = 0; i < f.lower.length; i++) {
+    if (f.lower[i] !== lower) continue;
+    const v = f.values[i]!;
+    if (first === undefined) first = v;
+    else if (trimOws(v) !== trimOws(first)) return new HttpError(400, `conflicting ${display} headers (send one)`);
   }
   return first;
 }
@@ -41,7 +47,10 @@ export function route(head: Fields, upstreamHost: string): Target | HttpError {
   const wsHeader = single(head, WORKSPACE_HEADER, "X-Cmux-Workspace-Internal");
   if (wsHeader instanceof HttpError) return wsHeader;
 
-  const hostMatch = HOST_ROUTE.exec(fieldValues(head, "host")[0] ?? "");
+  const hostAt = head.lower.indexOf("host");
+  const host = hostAt === -1 ? "" : head.values[hostAt]!;
+  // Most Hosts (an IP, a plain name) have no '-' and cannot match: skip the regex for them.
+  const hostMatch = host.includes("-") ? HOST_ROUTE.exec(host) : null;
   let port: number;
   if (portHeader !== undefined) {
     const p = parsePort(portHeader);

@@ -63,6 +63,8 @@ function hasEmptyMember(values: string[]): boolean {
 }
 
 export function requestFraming(head: RequestHead): Framing | HttpError {
+  // Most requests carry neither header: answer without building the value lists.
+  if (!head.lower.includes("content-length") && !head.lower.includes("transfer-encoding")) return NONE;
   const cl = fieldValues(head, "content-length");
   if (head.lower.includes("transfer-encoding")) {
     const te = fieldTokens(head, "transfer-encoding");

@@ -38,6 +38,7 @@ function appendFields(out: string, f: Fields, keepUpgrade: boolean): string {
 
 /** Absolute-form targets become origin-form [RFC 9112 §3.2.2]; others pass byte for byte. */
 export function originForm(target: string): string {
+  if (target.charCodeAt(0) === 47) return target; // "/...": already origin-form, the usual case
   const m = /^https?:\/\/[^/?#]*/i.exec(target);
   if (m === null) return target;
   const rest = target.slice(m[0].length);
