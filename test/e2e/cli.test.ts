@@ -96,10 +96,9 @@ test("--upstream-host by name routes there", async () => {
 });
 
 test("SIGTERM: stops accepting, lets the in-flight response finish, exits 0", async () => {
-  // The upstream answers after 700 ms; SIGTERM arrives in between.
-  const up = rawUpstream((conn) => {
-    if (conn.received.includes("\r\n\r\n")) setTimeout(() => conn.socket.write(okResponse("finished")), 700);
-  });
+  // The upstream holds its answer until the proxy has stopped listening: a fixed delay could run out
+  // before a slow machine delivers the signal, and the exchange would no longer be in flight.
+  const up = rawUpstream(() => {});
   const p = await spawnProxy(["--listen", "127.0.0.1:0"]);
   try {
     const port = p.ports[0]!;
@@ -110,6 +109,7 @@ test("SIGTERM: stops accepting, lets the in-flight response finish, exits 0", as
     expect(await p.waitOutput("SIGTERM: no longer accepting")).toBe(true);
     const refused = await fetch(`http://127.0.0.1:${port}/`).then(() => false, () => true);
     expect(refused).toBe(true);
+    up.conns[0]!.socket.write(okResponse("finished"));
     const r = await inflight;
     expect(r.text).toEndWith("finished");
     expect(r.text).toContain("Connection: close\r\n");

@@ -74,7 +74,8 @@ describe(`${OFFERED} connections offered to a proxy limited to ${LIMIT} descript
   test("once the connections close it accepts and serves again", async () => {
     for (const s of crowd.splice(0)) s.end();
     expect(await waitFor(() => fdCount(proxy.proc.pid) < 32, 10_000, 50)).toBe(true);
-    expect(await proxy.waitOutput("accepting new connections")).toBe(true);
+    // Not "accepting new connections": the "not accepting new connections" line above contains it.
+    expect(await proxy.waitOutput("below the open-file limit again")).toBe(true);
     const r = await rawExchange(port, [`GET / HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${up.port}\r\n\r\n`], { until: (s) => s.endsWith("served") });
     expect(statuses(r.text)).toEqual([200]);
     const t0 = cpuSeconds(proxy.proc.pid);
