@@ -4,6 +4,7 @@
 import type { ListenAddress } from "./config";
 import { HttpError } from "./http/errors";
 import { trimOws, type Fields } from "./http/head-parser";
+import { decimal } from "./http/token";
 import { workspaceIp } from "./workspace";
 
 export interface Target {
@@ -18,14 +19,7 @@ const HOST_ROUTE = /^(.+)-([0-9]+)\.localhost\.?(?::[0-9]*)?$/i;
 
 /** Digits with optional spaces or tabs around them: String.trim() would also let NBSP and friends by. */
 function parsePort(text: string): number | null {
-  const t = trimOws(text);
-  if (t.length === 0 || t.length > 5) return null;
-  let n = 0;
-  for (let i = 0; i < t.length; i++) {
-    const d = t.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return null;
-    n = n * 10 + d;
-  }
+  const n = decimal(trimOws(text), 5);
   return n >= 1 && n <= 65535 ? n : null;
 }
 

@@ -4,7 +4,7 @@
 
 import { HttpError } from "./errors";
 import { fieldTokens, fieldValues, trimOws, type RequestHead, type ResponseHead } from "./head-parser";
-import { isTchar } from "./token";
+import { decimal, isTchar } from "./token";
 
 export type Framing =
   | { kind: "none" }
@@ -19,9 +19,9 @@ const CLOSE: Framing = { kind: "close" };
 
 /** Content-Length: every instance and every list member must be the same run of digits. */
 function contentLength(values: string[], status: number): number | HttpError {
-  // The usual case, one plain run of digits, without splitting or a regex.
+  // The usual case, one plain run of digits (15 are always a safe integer), without splitting.
   if (values.length === 1) {
-    const n = plainDigits(values[0]!);
+    const n = decimal(values[0]!, 15);
     if (n !== -1) return n;
   }
   let length = -1;
@@ -39,18 +39,6 @@ function contentLength(values: string[], status: number): number | HttpError {
     }
   }
   return length;
-}
-
-/** The value of a string of 1 to 15 ASCII digits (always a safe integer), else -1. */
-function plainDigits(s: string): number {
-  if (s.length === 0 || s.length > 15) return -1;
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
 }
 
 /**
