@@ -3,7 +3,7 @@
 // case of its name. Transfer-Encoding and Content-Length are kept as received: bodies are forwarded
 // verbatim, so the framing headers stay true.
 
-import { fieldTokens, type Fields, type RequestHead, type ResponseHead } from "./head-parser";
+import type { Fields, RequestHead, ResponseHead } from "./head-parser";
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]);
 // Connection may not remove what frames or routes the message: bodies are forwarded verbatim, so
@@ -14,14 +14,13 @@ export function isInternalHeader(lowerName: string): boolean {
   return lowerName.startsWith("x-cmux-") && lowerName.endsWith("-internal");
 }
 
-function appendFields(out: string, f: Fields, keepUpgrade: boolean): string {
-  const listed = f.lower.includes("connection") ? fieldTokens(f, "connection") : null;
+function appendFields(out: string, f: Fields, listed: readonly string[], keepUpgrade: boolean): string {
   let lengthSent = false;
   for (let i = 0; i < f.names.length; i++) {
     const lower = f.lower[i]!;
     if (HOP_BY_HOP.has(lower) && !(keepUpgrade && lower === "upgrade")) continue;
     if (isInternalHeader(lower)) continue;
-    if (listed !== null && listed.includes(lower) && !NEVER_LISTED.has(lower) && !(keepUpgrade && lower === "upgrade")) continue;
+    if (listed.length > 0 && listed.includes(lower) && !NEVER_LISTED.has(lower) && !(keepUpgrade && lower === "upgrade")) continue;
     let value = f.values[i]!;
     if (lower === "content-length") {
       // Framing has checked that every Content-Length member is the same number. Repeats are valid
@@ -45,20 +44,26 @@ export function originForm(target: string): string {
   return rest.startsWith("/") ? rest : "/" + rest;
 }
 
-export interface RequestRewrite {
+/** What the caller has already read from the head for its own decisions, so it is read once. */
+interface Rewrite {
+  /** The head's Connection tokens (`fieldTokens(head, "connection")`): the fields they name go too. */
+  connection: readonly string[];
+}
+
+export interface RequestRewrite extends Rewrite {
   upgrade: boolean;
 }
 
 export function serializeRequestHead(head: RequestHead, opts: RequestRewrite): string {
   let out = `${head.method} ${originForm(head.target)} HTTP/1.${head.minor}\r\n`;
-  out = appendFields(out, head, opts.upgrade);
+  out = appendFields(out, head, opts.connection, opts.upgrade);
   if (opts.upgrade) out += "Connection: Upgrade\r\n";
   // An HTTP/1.0 upstream exchange is never reused (no keep-alive negotiation upstream).
   else if (head.minor === 0) out += "Connection: close\r\n";
   return out + "\r\n";
 }
 
-export interface ResponseRewrite {
+export interface ResponseRewrite extends Rewrite {
   /** The client connection stays open after this response. */
   keepAlive: boolean;
   clientMinor: 0 | 1;
@@ -67,7 +72,7 @@ export interface ResponseRewrite {
 export function serializeResponseHead(head: ResponseHead, opts: ResponseRewrite): string {
   const switching = head.status === 101;
   let out = `HTTP/1.1 ${head.status} ${head.reason}\r\n`;
-  out = appendFields(out, head, switching);
+  out = appendFields(out, head, opts.connection, switching);
   if (switching) out += "Connection: Upgrade\r\n";
   else if (!opts.keepAlive) out += "Connection: close\r\n";
   else if (opts.clientMinor === 0) out += "Connection: keep-alive\r\n";

@@ -247,7 +247,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     const connection = fieldTokens(head, "connection");
     this.upgrade = head.lower.includes("upgrade") && connection.includes("upgrade");
     this.keepAlive = head.minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
-    this.reqHead = serializeRequestHead(head, { upgrade: this.upgrade });
+    this.reqHead = serializeRequestHead(head, { upgrade: this.upgrade, connection });
     this.resp = Resp.Head;
     this.respStarted = false;
     this.retried = false;
@@ -426,15 +426,16 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     if (head instanceof HttpError) return this.badResponse(head);
     const rest = span.end === buf.length ? EMPTY : buf.subarray(span.end);
     const req = this.req!;
+    const connection = fieldTokens(head, "connection");
 
     if (head.status >= 100 && head.status < 200 && head.status !== 101) {
       // Interim responses (100 Continue, 103 Early Hints) are relayed; HTTP/1.0 clients never see them.
-      if (req.minor === 1) this.sendClient(withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1 }), null));
+      if (req.minor === 1) this.sendClient(withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1, connection }), null));
       return rest.length > 0 ? rest : undefined;
     }
     if (head.status === 101) {
       if (!this.upgrade) return this.badResponse(new HttpError(502, "upstream switched protocols on a request that asked for no upgrade"));
-      return this.startUpgradeTunnel(head, rest);
+      return this.startUpgradeTunnel(head, connection, rest);
     }
 
     const framing = responseFraming(head, req.method);
@@ -443,10 +444,10 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     this.respFraming = framing;
     this.respRemaining = framing.kind === "length" ? framing.length : 0;
     this.respChunks = framing.kind === "chunked" ? new ChunkedScanner(502) : null;
-    const upstreamClose = head.minor === 0 || fieldTokens(head, "connection").includes("close");
+    const upstreamClose = head.minor === 0 || connection.includes("close");
     this.upstreamReusable = !upstreamClose && framing.kind !== "close" && req.minor === 1;
     if (framing.kind === "close" || !this.reqDone || this.ctx.draining) this.keepAlive = false;
-    const headText = serializeResponseHead(head, { keepAlive: this.keepAlive, clientMinor: req.minor });
+    const headText = serializeResponseHead(head, { keepAlive: this.keepAlive, clientMinor: req.minor, connection });
     this.resp = framing.kind === "none" ? Resp.Done : Resp.Body;
     if (this.resp === Resp.Done && rest.length > 0) this.upstreamReusable = false;
     // Validate the first body bytes before anything is sent: while nothing is, a bad body is a 502.
@@ -547,9 +548,9 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     );
   }
 
-  private startUpgradeTunnel(head: ResponseHead, rest: Uint8Array): void {
+  private startUpgradeTunnel(head: ResponseHead, connection: string[], rest: Uint8Array): void {
     this.deadline = 0;
-    this.sendClient(withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1 }), null));
+    this.sendClient(withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1, connection }), null));
     if (rest.length > 0) this.sendClient(rest);
     const t = this.target!;
     this.log("info", `upgrade (${head.values[head.lower.indexOf("upgrade")] ?? "?"}) to ${t.host}:${t.port}`);

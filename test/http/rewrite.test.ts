@@ -2,7 +2,7 @@
 // "Rules of behaviour: Headers"]: the exact bytes written upstream and back to the client.
 
 import { describe, expect, test } from "bun:test";
-import type { RequestHead, ResponseHead } from "../../src/http/head-parser";
+import { fieldTokens, type RequestHead, type ResponseHead } from "../../src/http/head-parser";
 import { isInternalHeader, originForm, serializeRequestHead, serializeResponseHead } from "../../src/http/rewrite";
 
 function fields(pairs: [string, string][]) {
@@ -143,7 +143,7 @@ describe("serializeRequestHead", () => {
       "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
     ],
   ] as [string, RequestHead, boolean, string][])("%s", (_name, head, upgrade, expected) => {
-    expect(serializeRequestHead(head, { upgrade })).toBe(expected);
+    expect(serializeRequestHead(head, { upgrade, connection: fieldTokens(head, "connection") })).toBe(expected);
   });
 
   test.each([
@@ -152,7 +152,8 @@ describe("serializeRequestHead", () => {
   ] as [string, [string, string][], string[]][])(
     "HTTP/1.0 request, %s: the upstream exchange is closed after one response",
     (_name, pairs, expectedLines) => {
-      const out = serializeRequestHead(request("/", 0, pairs), { upgrade: false });
+      const head = request("/", 0, pairs);
+      const out = serializeRequestHead(head, { upgrade: false, connection: fieldTokens(head, "connection") });
       expect(out.split("\r\n").slice(1)).toEqual(expectedLines);
     },
   );
@@ -244,7 +245,7 @@ describe("serializeResponseHead", () => {
       "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n",
     ],
   ] as [string, ResponseHead, { keepAlive: boolean; clientMinor: 0 | 1 }, string][])("%s", (_name, head, opts, expected) => {
-    expect(serializeResponseHead(head, opts)).toBe(expected);
+    expect(serializeResponseHead(head, { ...opts, connection: fieldTokens(head, "connection") })).toBe(expected);
   });
 });
 
