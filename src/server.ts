@@ -92,10 +92,12 @@ export function startProxy(config: Config): RunningProxy | string {
             listeners = relisten();
           }
         });
+  // One sweeper for every timeout: client connections and idle pooled upstreams alike.
+  const deadlines = new Deadlines();
   const ctx: ProxyContext = {
     config,
-    pool: new UpstreamPool(new Deadlines(), UPSTREAM_IDLE_SECONDS, UPSTREAM_IDLE_PER_TARGET, fds),
-    deadlines: new Deadlines(),
+    pool: new UpstreamPool(deadlines, UPSTREAM_IDLE_SECONDS, UPSTREAM_IDLE_PER_TARGET, fds),
+    deadlines,
     listening: [],
     localAddresses: localAddresses(),
     draining: false,

@@ -36,8 +36,7 @@ export class Upstream implements Expiring {
 
   /** Idle in the pool for too long: servers close idle connections too, better we do it first. */
   expire(): void {
-    this.pool.discard(this);
-    this.socket.end();
+    this.close();
   }
 
   close(): void {
@@ -153,6 +152,5 @@ export class UpstreamPool {
 
   closeAll(): void {
     for (const list of [...this.idle.values()]) for (const up of [...list]) up.close();
-    this.deadlines.stop();
   }
 }
