@@ -14,7 +14,6 @@ const STATUS_TEXT: Record<number, string> = {
   431: "Request Header Fields Too Large",
   501: "Not Implemented",
   502: "Bad Gateway",
-  503: "Service Unavailable",
   504: "Gateway Timeout",
   505: "HTTP Version Not Supported",
   508: "Loop Detected",

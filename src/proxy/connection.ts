@@ -66,6 +66,11 @@ function withHead(head: string, body: Uint8Array | null): Buffer {
   return out;
 }
 
+/** Why a connect failed, as the 502 says it. */
+function connectFailure(err: { code?: string; message?: string }): string {
+  return err.code === "ECONNREFUSED" ? "refused the connection" : `failed: ${err.code ?? err.message}`;
+}
+
 function concat(a: Uint8Array | null, b: Uint8Array): Uint8Array {
   if (a === null || a.length === 0) return b;
   // A Buffer, like every socket read, so the head decoder can slice it directly.
@@ -272,8 +277,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
       (err: { code?: string; message?: string }) => {
         if (!this.connecting || this.target !== target) return;
         this.connecting = false;
-        const why = err.code === "ECONNREFUSED" ? "refused the connection" : `failed: ${err.code ?? err.message}`;
-        this.fail(new HttpError(502, `upstream ${target.host}:${target.port} ${why}`));
+        this.fail(new HttpError(502, `upstream ${target.host}:${target.port} ${connectFailure(err)}`));
       },
     );
   }
@@ -542,8 +546,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
       (err: { code?: string; message?: string }) => {
         if (!this.connecting) return;
         this.connecting = false;
-        const why = err.code === "ECONNREFUSED" ? "refused the connection" : `failed: ${err.code ?? err.message}`;
-        this.fail(new HttpError(502, `CONNECT: upstream ${target.host}:${target.port} ${why}`));
+        this.fail(new HttpError(502, `CONNECT: upstream ${target.host}:${target.port} ${connectFailure(err)}`));
       },
     );
   }
@@ -635,11 +638,11 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     this.arm(this.ctx.config.limits.idleTimeout);
   }
 
-  /** Pipelined bytes beyond one head's worth wait in the kernel, not in our memory. */
+  /** Bytes we cannot pass on yet (pipelined requests, a body while connecting) beyond one head's
+   * worth wait in the kernel, not in our memory. */
   private updateBufferPause(): void {
-    const over = this.phase === Phase.Exchange && this.reqDone && this.inbuf !== null && this.inbuf.length > this.ctx.config.limits.maxHeadBytes;
-    const overWhileConnecting = this.phase === Phase.Exchange && this.up === null && this.inbuf !== null && this.inbuf.length > this.ctx.config.limits.maxHeadBytes;
-    this.pausedForBuffer = over || overWhileConnecting;
+    const waiting = this.phase === Phase.Exchange && (this.reqDone || this.up === null);
+    this.pausedForBuffer = waiting && this.inbuf !== null && this.inbuf.length > this.ctx.config.limits.maxHeadBytes;
     this.updateClientPause();
   }
 
