@@ -1,6 +1,7 @@
 // Listen addresses and the proxy's settings. Pure: parsing, validation, dedupe and defaults only.
 
 import { isIP } from "node:net";
+import { decimal } from "./http/token";
 
 export interface ListenAddress {
   host: string;
@@ -70,11 +71,12 @@ export function parseListenAddress(text: string): ListenAddress | string {
       return `invalid listen address "${s}": "${host}" is not an IPv4 address`;
     }
   }
-  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) {
+  const port = decimal(portText, 5);
+  if (port === -1 || port > 65535) {
     return `invalid listen address "${s}": port "${portText}" is not 0-65535`;
   }
   if (host === "localhost") host = "127.0.0.1";
-  return { host, port: Number(portText), family: isIP(host) === 6 ? 6 : 4 };
+  return { host, port, family: isIP(host) === 6 ? 6 : 4 };
 }
 
 function isWildcard(a: ListenAddress): boolean {
