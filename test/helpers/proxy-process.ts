@@ -2,6 +2,7 @@
 // exit codes, signals, RSS.
 
 import type { Subprocess } from "bun";
+import { waitFor } from "./proc-stats";
 
 const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
 
@@ -39,14 +40,7 @@ export async function spawnProxy(args: string[], env: Record<string, string> = {
     proc,
     ports,
     output: () => out,
-    async waitOutput(text, ms = 5000) {
-      const deadline = Date.now() + ms;
-      while (!out.includes(text)) {
-        if (Date.now() > deadline) return false;
-        await Bun.sleep(20);
-      }
-      return true;
-    },
+    waitOutput: (text, ms = 5000) => waitFor(() => out.includes(text), ms),
     async stop() {
       if (proc.exitCode === null) proc.kill("SIGKILL");
       return proc.exited;

@@ -4,6 +4,7 @@
 // it rather than sending a FIN.
 
 import type { Socket, TCPSocketListener } from "bun";
+import { waitFor } from "./proc-stats";
 
 export interface TrackedConn {
   socket: Socket<TrackedConn>;
@@ -69,14 +70,7 @@ export function trackedUpstream(onData: (conn: TrackedConn, chunk: Uint8Array) =
     port: listener.port,
     conns,
     open: () => conns.filter((c) => !c.closed).length,
-    async allClosed(ms = 3000) {
-      const deadline = Date.now() + ms;
-      while (conns.some((c) => !c.closed)) {
-        if (Date.now() > deadline) return false;
-        await Bun.sleep(10);
-      }
-      return true;
-    },
+    allClosed: (ms = 3000) => waitFor(() => conns.every((c) => c.closed), ms, 10),
     stop: () => listener.stop(true),
   };
 }
