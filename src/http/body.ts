@@ -58,8 +58,9 @@ export function requestFraming(head: RequestHead): Framing | HttpError {
     const te = fieldTokens(head, "transfer-encoding");
     if (cl.length > 0) return new HttpError(400, "both Content-Length and Transfer-Encoding (send only one)");
     if (head.minor === 0) return new HttpError(400, "Transfer-Encoding in an HTTP/1.0 request");
-    if (hasEmptyMember(fieldValues(head, "transfer-encoding"))) {
-      return new HttpError(400, `invalid Transfer-Encoding "${fieldValues(head, "transfer-encoding").join(", ")}" (empty list member; send plain "chunked")`);
+    const teValues = fieldValues(head, "transfer-encoding");
+    if (hasEmptyMember(teValues)) {
+      return new HttpError(400, `invalid Transfer-Encoding "${teValues.join(", ")}" (empty list member; send plain "chunked")`);
     }
     if (te.length === 1 && te[0] === "chunked") return CHUNKED;
     if (te[te.length - 1] === "chunked") {
