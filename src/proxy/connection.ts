@@ -516,6 +516,9 @@ export class ClientConnection implements UpstreamOwner, Expiring {
     this.upstreamPaused = false;
     this.req = null;
     this.reqHead = null;
+    // fail() answers only while nothing of a response went out; that is a question about the next
+    // exchange now, whose errors (routing, parsing) come before startExchange resets anything.
+    this.respStarted = false;
     this.pausedForUpstream = false;
     if (!this.keepAlive || !this.reqDone) {
       this.phase = Phase.Closed;
