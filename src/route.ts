@@ -23,6 +23,24 @@ function parsePort(text: string): number | null {
   return n >= 1 && n <= 65535 ? n : null;
 }
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Heads are decoded one char per byte (latin1); a workspace name is UTF-8 text, which is what the
+ * name -> IP rule (and the shim, for directory names) hashes. Bytes that are no UTF-8 are refused:
+ * replacing them would hash a name no directory can have.
+ */
+function utf8Name(latin1: string): string | null {
+  let ascii = true;
+  for (let i = 0; i < latin1.length && ascii; i++) ascii = latin1.charCodeAt(i) < 0x80;
+  if (ascii) return latin1;
+  try {
+    return UTF8.decode(Buffer.from(latin1, "latin1"));
+  } catch {
+    return null;
+  }
+}
+
 /** One value, or an error when repeated headers disagree (two targets for one request). */
 function single(f: Fields, lower: string, display: string): string | undefined | HttpError {
   let first: string | undefined;
@@ -62,8 +80,10 @@ export function route(head: Fields, upstreamHost: string): Target | HttpError {
     return new HttpError(400, "missing required header: X-Cmux-Port-Internal");
   }
 
-  const workspace = wsHeader ?? hostMatch?.[1];
-  if (workspace === undefined) return { host: upstreamHost, port };
+  const rawWorkspace = wsHeader ?? hostMatch?.[1];
+  if (rawWorkspace === undefined) return { host: upstreamHost, port };
+  const workspace = utf8Name(rawWorkspace);
+  if (workspace === null) return new HttpError(400, `invalid workspace ${JSON.stringify(rawWorkspace)}: not UTF-8 text`);
   const ip = workspaceIp(workspace);
   if (!ip.ok) return new HttpError(400, `invalid workspace ${JSON.stringify(workspace)}: ${ip.reason}`);
   return { host: ip.ip, port };

@@ -97,6 +97,10 @@ describe("workspace header: numeric and hashed names", () => {
     ["workspace-0", { error: 400 }],
     ["workspace-65536", { error: 400 }],
     ["", { error: 400 }],
+    // Heads are decoded one char per byte: these are the UTF-8 bytes of workspace-ä and 工作区.
+    ["workspace-\xc3\xa4", { host: "127.18.175.102", port: 3000 }],
+    ["\xe5\xb7\xa5\xe4\xbd\x9c\xe5\x8c\xba", { host: "127.18.205.34", port: 3000 }],
+    ["workspace-\xff", { error: 400 }],
   ] as [string, Outcome][])("%p -> %p", (ws, expected) => {
     const head = fields([["X-Cmux-Port-Internal", "3000"], ["X-Cmux-Workspace-Internal", ws]]);
     expect(outcome(route(head, UPSTREAM))).toEqual(expected);
