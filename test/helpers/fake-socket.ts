@@ -86,7 +86,7 @@ export class FakeSocket implements ByteSocket {
     return out;
   }
 
-  /** The write side was closed by `call` (end, shutdown or terminate) and by nothing else. */
+  /** The first call that closed the write side (end, shutdown or terminate), or null. */
   closedBy(): SocketCall | null {
     return this.calls.find((c) => c === "end" || c === "shutdown" || c === "terminate") ?? null;
   }

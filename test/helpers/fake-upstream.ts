@@ -67,13 +67,16 @@ export interface ConnectAttempt {
   refuse(code: string): Promise<void>;
 }
 
+/** Seconds a FakePool keeps an idle upstream (the proxy's own default, src/server.ts). */
+export const POOL_IDLE_S = 4;
+
 export class FakePool extends UpstreamPool {
   /** Every connect, in call order. */
   readonly attempts: ConnectAttempt[] = [];
   /** Every Upstream released to the pool, in order. */
   readonly released: Upstream[] = [];
 
-  constructor(deadlines: Deadlines, idleSeconds = 4, maxIdlePerTarget = 8) {
+  constructor(deadlines: Deadlines, idleSeconds = POOL_IDLE_S, maxIdlePerTarget = 8) {
     super(deadlines, idleSeconds, maxIdlePerTarget, null);
   }
 

@@ -1,10 +1,11 @@
 // ClientConnection over fake sockets: the exchange life cycle (keep-alive, pipelining, early
-// responses, retries), each deadline, backpressure both ways and half-close in tunnels, all driven
-// through the socket events the connection receives and checked by the bytes and calls it makes.
+// responses, retries, pool expiry), each deadline, backpressure both ways and half-close in
+// tunnels, all driven through the socket events the connection receives and checked by the bytes
+// and calls it makes.
 
 import { describe, expect, test } from "bun:test";
 import { FakeClient, get, LATE_S, ok, PORT, post, statuses, TEST_LIMITS } from "../helpers/fake-client";
-import type { FakeUpstream } from "../helpers/fake-upstream";
+import { POOL_IDLE_S, type FakeUpstream } from "../helpers/fake-upstream";
 
 /** A client whose first request `head` has reached a freshly accepted upstream. */
 async function connected(head: string, opts: ConstructorParameters<typeof FakeClient>[0] = {}, upstreamCapacity = Infinity) {
@@ -14,7 +15,7 @@ async function connected(head: string, opts: ConstructorParameters<typeof FakeCl
   return { c, up };
 }
 
-/** The request line and header block the upstream received, up to the blank line. */
+/** The request line of each head in what the upstream received. */
 function requestLines(text: string): string[] {
   return text.split("\r\n\r\n").filter((h) => /^[A-Z]+ /.test(h)).map((h) => h.split("\r\n")[0]!);
 }
@@ -47,6 +48,17 @@ describe("exchanges", () => {
     expect(second).toEndWith("\r\n\r\ntwo");
     expect(c.socket.closedBy()).toBeNull();
     expect(up.socket.closedBy()).toBeNull();
+  });
+
+  test("a pooled upstream idle past its time is closed; the next request connects anew", async () => {
+    const { c, up } = await keptAlive();
+    c.pass(POOL_IDLE_S + LATE_S);
+    expect(up.socket.closedBy()).toBe("end");
+    c.send(get("/later"));
+    expect(c.pool.attempts).toHaveLength(2);
+    const fresh = await c.lastAttempt().accept();
+    expect(requestLines(fresh.read())).toEqual(["GET /later HTTP/1.1"]);
+    expect(up.read()).toBe("");
   });
 
   test("pipelining: two requests in one read are forwarded one at a time and answered in order", async () => {
