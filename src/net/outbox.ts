@@ -2,14 +2,14 @@
 // the rest is ours to hold. The outbox holds it, tells the caller to pause its source (`send` returns
 // false), and flushes on `drain`. Memory held is bounded by what one source read can add while paused.
 
-import type { Socket } from "bun";
+import type { ByteSocket } from "./socket";
 
 export class Outbox {
   private queue: Uint8Array[] = [];
   /** After everything queued is written: 1 = shut down the write side (FIN), 2 = close. */
   private after: 0 | 1 | 2 = 0;
 
-  constructor(readonly socket: Socket<any>) {}
+  constructor(readonly socket: ByteSocket) {}
 
   /** Writes or queues `data`; false means "queued: pause whoever produces for this socket". */
   send(data: Uint8Array): boolean {

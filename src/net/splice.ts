@@ -2,8 +2,8 @@
 // short write pauses the sending side until the receiver drains), half-close (EOF one way is passed
 // on as a FIN while the other way keeps flowing), and close or error on either side closes both.
 
-import type { Socket } from "bun";
 import { Outbox } from "./outbox";
+import type { ByteSocket } from "./socket";
 
 export class Splice {
   private readonly ended = [false, false];
@@ -19,7 +19,7 @@ export class Splice {
     return side === 0 ? 1 : 0;
   }
 
-  private socket(side: 0 | 1): Socket<any> {
+  private socket(side: 0 | 1): ByteSocket {
     return this.outs[side].socket;
   }
 

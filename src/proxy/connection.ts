@@ -3,7 +3,6 @@
 // tunnel a CONNECT. Parsing, routing, framing and rewriting are pure modules; this file only moves
 // bytes between them and the two sockets.
 
-import type { Socket } from "bun";
 import type { Config } from "../config";
 import { ChunkedScanner, requestFraming, responseFraming, type Framing } from "../http/body";
 import { errorResponse, HttpError } from "../http/errors";
@@ -20,6 +19,7 @@ import { serializeRequestHead, serializeResponseHead } from "../http/rewrite";
 import { log } from "../log";
 import type { Deadlines, Expiring } from "../net/deadlines";
 import { Outbox } from "../net/outbox";
+import type { ByteSocket } from "../net/socket";
 import { Splice } from "../net/splice";
 import { isSelfTarget, route, type Target } from "../route";
 import { Upstream, UpstreamPool, type UpstreamOwner } from "./upstream";
@@ -121,7 +121,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
   private tunnel: Splice | null = null;
 
   constructor(
-    readonly socket: Socket<ClientConnection>,
+    readonly socket: ByteSocket,
     private readonly ctx: ProxyContext,
   ) {
     this.out = new Outbox(socket);

@@ -1,11 +1,12 @@
 // Upstream connections: connecting with a timeout, and a pool of idle keep-alive connections per
 // target so consecutive requests (from any client) skip the TCP handshake.
 
-import type { Socket, SocketHandler } from "bun";
+import type { SocketHandler } from "bun";
 import type { Deadlines, Expiring } from "../net/deadlines";
 import type { FdBudget } from "../net/fd-budget";
 import { log } from "../log";
 import { Outbox } from "../net/outbox";
+import type { ByteSocket } from "../net/socket";
 import type { Target } from "../route";
 
 /** Whoever currently uses an upstream connection receives its events. */
@@ -17,7 +18,7 @@ export interface UpstreamOwner {
 }
 
 export class Upstream implements Expiring {
-  socket!: Socket<Upstream>;
+  socket!: ByteSocket;
   out!: Outbox;
   owner: UpstreamOwner | null = null;
   /** Came from the pool: the server may have closed it meanwhile, so a safe request may be retried. */
@@ -29,7 +30,7 @@ export class Upstream implements Expiring {
     readonly pool: UpstreamPool,
   ) {}
 
-  attach(s: Socket<Upstream>): void {
+  attach(s: ByteSocket): void {
     this.socket = s;
     this.out = new Outbox(s);
   }
