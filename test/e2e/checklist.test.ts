@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { completeRequests, okResponse, rawExchange, rawUpstream, statuses, startTestProxy, type TestProxy } from "../helpers/net";
 import { connectClient, waitClient } from "../helpers/raw-client";
+import { waitFor } from "../helpers/wait";
 
 let proxy: TestProxy;
 beforeAll(() => {
@@ -217,8 +218,7 @@ describe("message length", () => {
     expect(statuses(r.text)).toEqual([400]);
     expect(r.closed).toBe(true);
     // The head already went upstream; that connection must be closed, not reused.
-    const deadline = Date.now() + 3000;
-    while (up.conns.some((c) => !c.ended) && Date.now() < deadline) await Bun.sleep(20);
+    await waitFor(() => up.conns.every((c) => c.ended), 3000);
     expect(up.conns.every((c) => c.ended)).toBe(true);
   });
 

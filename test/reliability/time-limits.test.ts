@@ -7,7 +7,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { okResponse, rawExchange, statuses, writeAll } from "../helpers/net";
-import { fdCount, waitFor } from "../helpers/proc-stats";
+import { fdCount } from "../helpers/proc-stats";
+import { waitFor } from "../helpers/wait";
 import { spawnProxy, type ProxyProcess } from "../helpers/proxy-process";
 import { connectClient, waitClient, type RawClient } from "../helpers/raw-client";
 import { trackedUpstream, type TrackedConn, type TrackedUpstream } from "../helpers/tracked-upstream";
