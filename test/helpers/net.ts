@@ -164,6 +164,21 @@ export function completeRequests(text: string): string[] {
   }
 }
 
+/**
+ * The `onData` of an upstream (rawUpstream or trackedUpstream) that answers each complete request on
+ * a connection once, in order, with `respond(request, n)`: n counts from 1 per connection, and the
+ * default answer is a 200 with the body `ok <n>`.
+ */
+export function answerEach(respond: (req: string, n: number) => string = (_req, n) => okResponse(`ok ${n}`)) {
+  const answered = new WeakMap<object, number>();
+  return (conn: { received: string; socket: { write(data: string): number } }): void => {
+    const reqs = completeRequests(conn.received);
+    let n = answered.get(conn) ?? 0;
+    for (; n < reqs.length; n++) conn.socket.write(respond(reqs[n]!, n + 1));
+    answered.set(conn, n);
+  };
+}
+
 /** `HTTP/1.1 200 OK` with Content-Length and the given extra header lines. */
 export function okResponse(body: string, extra: string[] = []): string {
   return ["HTTP/1.1 200 OK", `Content-Length: ${Buffer.byteLength(body, "latin1")}`, ...extra, "", body].join("\r\n");

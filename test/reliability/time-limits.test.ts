@@ -6,7 +6,7 @@
 // 1 GiB response is in test/reliability/heavy.test.ts.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { okResponse, rawExchange, statuses, writeAll } from "../helpers/net";
+import { answerEach, okResponse, rawExchange, statuses, writeAll } from "../helpers/net";
 import { fdCount } from "../helpers/proc-stats";
 import { waitFor } from "../helpers/wait";
 import { spawnProxy, type ProxyProcess } from "../helpers/proxy-process";
@@ -24,16 +24,6 @@ let port: number;
 let up: TrackedUpstream;
 let baselineFds: number;
 
-/** Answers every complete bodyless request on a connection with "ok <n>". */
-function answerAll(): TrackedUpstream {
-  const answered = new Map<unknown, number>();
-  return trackedUpstream((conn) => {
-    const n = conn.received.split("\r\n\r\n").length - 1;
-    for (let i = answered.get(conn) ?? 0; i < n; i++) conn.socket.write(okResponse(`ok ${i + 1}`));
-    answered.set(conn, n);
-  });
-}
-
 beforeAll(async () => {
   proxy = await spawnProxy([
     "--listen", "127.0.0.1:0",
@@ -42,7 +32,7 @@ beforeAll(async () => {
     "--upstream-timeout", String(UPSTREAM_TIMEOUT),
   ]);
   port = proxy.ports[0]!;
-  up = answerAll();
+  up = trackedUpstream(answerEach());
   baselineFds = fdCount(proxy.proc.pid);
 });
 afterAll(async () => {
