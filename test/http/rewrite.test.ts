@@ -4,14 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { fieldTokens, type RequestHead, type ResponseHead } from "../../src/http/head-parser";
 import { isInternalHeader, originForm, serializeRequestHead, serializeResponseHead } from "../../src/http/rewrite";
-
-function fields(pairs: [string, string][]) {
-  return {
-    names: pairs.map(([n]) => n),
-    lower: pairs.map(([n]) => n.toLowerCase()),
-    values: pairs.map(([, v]) => v),
-  };
-}
+import { fields } from "../helpers/fields";
 
 function request(target: string, minor: 0 | 1, pairs: [string, string][], method = "GET"): RequestHead {
   return { method, target, minor, ...fields(pairs) };
