@@ -4,8 +4,8 @@
 
 import { expect, test } from "bun:test";
 import type { Socket } from "bun";
-import { cliWithFdLimit } from "../helpers/fd-limit";
-import { HEAVY, requireFdLimit } from "../helpers/heavy";
+import { cliWithFdLimit, requireFdLimit } from "../helpers/fd-limit";
+import { HEAVY } from "../helpers/heavy";
 import { answerEach, rawExchange, statuses } from "../helpers/net";
 import { HeadSplitter } from "../helpers/head-split";
 import { PatternChecker, PatternWriter } from "../helpers/pattern";
