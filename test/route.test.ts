@@ -1,5 +1,5 @@
-// Routing tables [DESIGN "Rules of behaviour: Routing", HTTP-CHECKLIST rows 2, 33]. Workspace IPs are
-// the independently computed values of test/vectors/workspace-ip.json.
+// Routing tables [DESIGN "Rules of behaviour: Routing", docs/http-behaviour.md rows 2, 33].
+// Workspace IPs are the independently computed values of test/vectors/workspace-ip.json.
 
 import { describe, expect, test } from "bun:test";
 import type { ListenAddress } from "../src/config";

@@ -1,5 +1,6 @@
-// ../shared/HTTP-CHECKLIST.md rows 1-27 over real sockets: what the client gets back and the exact
-// bytes the upstream received. (Rows 28-33 live in upgrade.test.ts and connect.test.ts.)
+// docs/http-behaviour.md rows 1-27 over real sockets: what the client gets back and the exact
+// bytes the upstream received. (Rows 28-32 live in upgrade.test.ts and connect.test.ts, row 33 in
+// forwarding.test.ts.)
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { answerEach, okResponse, rawExchange, rawUpstream, statuses, startTestProxy, type TestProxy } from "../helpers/net";

@@ -1,4 +1,4 @@
-// Message framing tables [RFC 9112 §6, §7.1; HTTP-CHECKLIST rows 12-23]: which framing a head
+// Message framing tables [RFC 9112 §6, §7.1; docs/http-behaviour.md rows 12-23]: which framing a head
 // implies, and the streaming chunked validator fed whole, split at every offset and byte by byte.
 
 import { describe, expect, test } from "bun:test";

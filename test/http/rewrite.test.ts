@@ -1,5 +1,5 @@
-// Outbound head tables [RFC 9110 §7.6.1, RFC 9112 §3.2.2; HTTP-CHECKLIST rows 11, 24-28; DESIGN
-// "Rules of behaviour: Headers"]: the exact bytes written upstream and back to the client.
+// Outbound head tables [RFC 9110 §7.6.1, RFC 9112 §3.2.2; docs/http-behaviour.md rows 11, 24-28;
+// DESIGN "Rules of behaviour: Headers"]: the exact bytes written upstream and back to the client.
 
 import { describe, expect, test } from "bun:test";
 import { fieldTokens, type RequestHead, type ResponseHead } from "../../src/http/head-parser";

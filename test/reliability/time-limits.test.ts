@@ -1,4 +1,4 @@
-// ../shared/HTTP-CHECKLIST.md rows 34-37 (time and resources) against the proxy as a real process,
+// docs/http-behaviour.md rows 34-37 (time and resources) against the proxy as a real process,
 // with short limits set by its flags: slowloris is cut at the head timeout while others are served,
 // a silent upstream is a 504 at the first-byte timeout, idle keep-alive connections are held until
 // the idle timeout and closed after it. Row 36 (a client that stops reading a large response: the
