@@ -1,21 +1,14 @@
-// Routing tables [DESIGN "Rules of behaviour: Routing", HTTP-CHECKLIST rows 2, 33]. Workspace IPs are
-// the independently computed values of test/vectors/workspace-ip.json.
+// Routing tables [DESIGN "Rules of behaviour: Routing", docs/http-behaviour.md rows 2, 33].
+// Workspace IPs are the independently computed values of test/vectors/workspace-ip.json.
 
 import { describe, expect, test } from "bun:test";
 import type { ListenAddress } from "../src/config";
 import { HttpError } from "../src/http/errors";
 import { isSelfTarget, route, type Target } from "../src/route";
+import { fields } from "./helpers/fields";
 
 const UPSTREAM = "127.0.0.1";
 const MISSING = "missing required header: X-Cmux-Port-Internal";
-
-function fields(pairs: [string, string][]) {
-  return {
-    names: pairs.map(([n]) => n),
-    lower: pairs.map(([n]) => n.toLowerCase()),
-    values: pairs.map(([, v]) => v),
-  };
-}
 
 type Outcome = Target | { error: number };
 

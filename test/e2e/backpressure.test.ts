@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { HeadSplitter } from "../helpers/head-split";
 import { PatternChecker, PatternWriter } from "../helpers/pattern";
-import { waitFor } from "../helpers/proc-stats";
+import { waitFor } from "../helpers/wait";
 import { rssKiB, spawnProxy, type ProxyProcess } from "../helpers/proxy-process";
 
 // RSS growth allowed while one side is stalled: far below the bytes in flight (1 GiB).

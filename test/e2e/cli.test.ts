@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import pkg from "../../package.json";
 import { freePort, okResponse, rawExchange, rawUpstream } from "../helpers/net";
-import { waitFor } from "../helpers/proc-stats";
+import { waitFor } from "../helpers/wait";
 import { runCli, spawnProxy } from "../helpers/proxy-process";
 
 test("--version prints the package version", async () => {

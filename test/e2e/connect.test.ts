@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Socket, TCPSocketListener } from "bun";
 import { rawExchange, rawUpstream, statuses, startTestProxy, writeAll, type TestProxy } from "../helpers/net";
 import { connectClient, waitClient } from "../helpers/raw-client";
+import { waitFor } from "../helpers/wait";
 
 let proxy: TestProxy;
 let echo: TCPSocketListener<undefined>;
@@ -53,8 +54,7 @@ test("31: bytes in the same packet as the CONNECT head reach upstream once, in o
       timeoutMs: 2000,
     });
     expect(r.text).toBe(established);
-    const deadline = Date.now() + 2000;
-    while (up.all() !== early + "LATER" && Date.now() < deadline) await Bun.sleep(10);
+    await waitFor(() => up.all() === early + "LATER", 2000, 10);
     expect(up.all()).toBe(early + "LATER");
   } finally {
     up.stop();
@@ -96,8 +96,7 @@ test("the upstream half-closes: the client still sends and upstream receives", a
     expect(await waitClient(client, (c) => c.text.endsWith("bye"), 3000)).toBe(true);
     client.socket.write("second");
     expect(client.text).toBe(`${established}bye`);
-    const deadline = Date.now() + 2000;
-    while (up.all() !== "firstsecond" && Date.now() < deadline) await Bun.sleep(10);
+    await waitFor(() => up.all() === "firstsecond", 2000, 10);
     expect(up.all()).toBe("firstsecond");
   } finally {
     client.socket.end();

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { completeRequests, okResponse, rawExchange, rawUpstream, statuses, startTestProxy, type TestProxy } from "../helpers/net";
+import { answerEach, completeRequests, okResponse, rawExchange, rawUpstream, statuses, startTestProxy, type TestProxy } from "../helpers/net";
 
 let proxy: TestProxy;
 let app: ReturnType<typeof Bun.serve>;
@@ -137,13 +137,7 @@ describe("forwarding", () => {
 
 describe("upstream connections", () => {
   test("consecutive requests reuse one upstream connection", async () => {
-    const up = rawUpstream((conn) => {
-      const n = completeRequests(conn.received).length;
-      if (n > ((conn as any).answered ?? 0)) {
-        (conn as any).answered = n;
-        conn.socket.write(okResponse(`ok ${n}`));
-      }
-    });
+    const up = rawUpstream(answerEach());
     try {
       for (let i = 1; i <= 5; i++) {
         const r = await fetch(url("/"), via(up.port));

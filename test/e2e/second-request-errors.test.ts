@@ -3,7 +3,7 @@
 // exchange's state (curl --next hides a bare close by retrying on a new connection).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { completeRequests, freePort, okResponse, rawExchange, rawUpstream, startTestProxy, type TestProxy } from "../helpers/net";
+import { answerEach, freePort, rawExchange, rawUpstream, startTestProxy, type TestProxy } from "../helpers/net";
 import { connectClient, waitClient } from "../helpers/raw-client";
 
 let proxy: TestProxy;
@@ -12,12 +12,7 @@ let closedPort: number;
 
 beforeAll(() => {
   proxy = startTestProxy({ maxHeadBytes: 4096 });
-  up = rawUpstream((c) => {
-    const reqs = completeRequests(c.received);
-    const answered = (c as { answered?: number }).answered ?? 0;
-    for (let i = answered; i < reqs.length; i++) c.socket.write(okResponse(`ok ${i}`));
-    (c as { answered?: number }).answered = reqs.length;
-  });
+  up = rawUpstream(answerEach());
   closedPort = freePort();
 });
 afterAll(async () => {

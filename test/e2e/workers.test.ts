@@ -2,7 +2,7 @@
 
 import { expect, test } from "bun:test";
 import { freePort, okResponse, rawUpstream } from "../helpers/net";
-import { waitFor } from "../helpers/proc-stats";
+import { waitFor } from "../helpers/wait";
 import { runCli, spawnProxy } from "../helpers/proxy-process";
 
 /** The worker pids: children of the supervisor. */

@@ -4,6 +4,7 @@
 
 import type { Socket } from "bun";
 import { writeAll } from "./net";
+import { Wake, waitFor } from "./wait";
 
 export interface Response {
   status: number;
@@ -23,7 +24,7 @@ const enum Ch {
 export class HttpConn {
   private buf: Uint8Array = new Uint8Array(0);
   private closed = false;
-  private wake: () => void = () => {};
+  private readonly wake = new Wake();
 
   private constructor(readonly socket: Socket<HttpConn>) {}
 
@@ -38,11 +39,11 @@ export class HttpConn {
         },
         close(s) {
           s.data.closed = true;
-          s.data.wake();
+          s.data.wake.notify();
         },
         end(s) {
           s.data.closed = true;
-          s.data.wake();
+          s.data.wake.notify();
         },
         error() {
           // `close` follows.
@@ -62,23 +63,15 @@ export class HttpConn {
       n.set(b, this.buf.length);
       this.buf = n;
     }
-    this.wake();
+    this.wake.notify();
   }
 
-  /** Waits for more bytes; false when the peer closed or the deadline passed. */
+  /** Waits for more bytes: true once they came, false when the peer closed first; throws at the deadline. */
   private async more(deadline: number): Promise<boolean> {
     if (this.closed) return false;
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error("response timed out");
     const had = this.buf.length;
-    await new Promise<void>((r) => {
-      const t = setTimeout(r, Math.min(left, 250));
-      this.wake = () => {
-        clearTimeout(t);
-        r();
-      };
-    });
-    return this.buf.length > had || !this.closed;
+    if (!(await waitFor(() => this.buf.length > had || this.closed, deadline - Date.now(), 250, this.wake))) throw new Error("response timed out");
+    return this.buf.length > had;
   }
 
   private take(n: number): Uint8Array {

@@ -5,6 +5,7 @@ import type { Socket, TCPSocketListener } from "bun";
 import { DEFAULT_LIMITS, type Limits } from "../../src/config";
 import { configureLog } from "../../src/log";
 import { startProxy, type RunningProxy } from "../../src/server";
+import { Wake, waitFor } from "./wait";
 
 export interface TestProxy {
   port: number;
@@ -53,7 +54,7 @@ export function freePort(): number {
 export async function rawExchange(port: number, chunks: (string | Uint8Array | number)[], opts: RawOptions = {}): Promise<RawResult> {
   const received: Buffer[] = [];
   let closed = false;
-  let wake: () => void = () => {};
+  const wake = new Wake();
   const text = () => Buffer.concat(received).toString("latin1");
   const sock = await Bun.connect({
     hostname: "127.0.0.1",
@@ -62,15 +63,15 @@ export async function rawExchange(port: number, chunks: (string | Uint8Array | n
     socket: {
       data(_s, b) {
         received.push(Buffer.from(b));
-        wake();
+        wake.notify();
       },
       close() {
         closed = true;
-        wake();
+        wake.notify();
       },
       end() {
         closed = true;
-        wake();
+        wake.notify();
       },
     },
   });
@@ -79,19 +80,7 @@ export async function rawExchange(port: number, chunks: (string | Uint8Array | n
     else await writeAll(sock, typeof c === "string" ? Buffer.from(c, "latin1") : c);
   }
   if (opts.shutdown) sock.shutdown();
-  const deadline = Date.now() + (opts.timeoutMs ?? 5000);
-  let timedOut = false;
-  while (!closed && !(opts.until?.(text()) ?? false)) {
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      timedOut = true;
-      break;
-    }
-    await new Promise<void>((r) => {
-      wake = r;
-      setTimeout(r, Math.min(left, 100));
-    });
-  }
+  const timedOut = !(await waitFor(() => closed || (opts.until?.(text()) ?? false), opts.timeoutMs ?? 5000, 100, wake));
   const peerClosed = closed;
   sock.end();
   const bytes = Buffer.concat(received);
@@ -173,6 +162,21 @@ export function completeRequests(text: string): string[] {
     out.push(rest.slice(0, end + 4 + len));
     rest = rest.slice(end + 4 + len);
   }
+}
+
+/**
+ * The `onData` of an upstream (rawUpstream or trackedUpstream) that answers each complete request on
+ * a connection once, in order, with `respond(request, n)`: n counts from 1 per connection, and the
+ * default answer is a 200 with the body `ok <n>`.
+ */
+export function answerEach(respond: (req: string, n: number) => string = (_req, n) => okResponse(`ok ${n}`)) {
+  const answered = new WeakMap<object, number>();
+  return (conn: { received: string; socket: { write(data: string): number } }): void => {
+    const reqs = completeRequests(conn.received);
+    let n = answered.get(conn) ?? 0;
+    for (; n < reqs.length; n++) conn.socket.write(respond(reqs[n]!, n + 1));
+    answered.set(conn, n);
+  };
 }
 
 /** `HTTP/1.1 200 OK` with Content-Length and the given extra header lines. */

@@ -26,13 +26,3 @@ export function cpuSeconds(pid: number): number {
   const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
   return (Number(f[11]) + Number(f[12])) / 100;
 }
-
-/** Polls `cond` until it holds (true) or `ms` pass (false). */
-export async function waitFor(cond: () => boolean, ms: number, stepMs = 20): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) return false;
-    await Bun.sleep(stepMs);
-  }
-  return true;
-}

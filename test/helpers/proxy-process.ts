@@ -2,7 +2,7 @@
 // exit codes, signals, RSS.
 
 import type { Subprocess } from "bun";
-import { waitFor } from "./proc-stats";
+import { Wake, waitFor } from "./wait";
 
 const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;
 
@@ -20,19 +20,21 @@ export interface ProxyProcess {
 export async function spawnProxy(args: string[], env: Record<string, string> = {}, cmd: string[] = ["bun", CLI]): Promise<ProxyProcess> {
   const proc = Bun.spawn([...cmd, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
   let out = "";
+  const wake = new Wake();
   const pump = async (s: ReadableStream<Uint8Array>) => {
-    for await (const chunk of s) out += new TextDecoder().decode(chunk);
+    for await (const chunk of s) {
+      out += new TextDecoder().decode(chunk);
+      wake.notify();
+    }
   };
   void pump(proc.stdout);
   void pump(proc.stderr);
-  const deadline = Date.now() + 10_000;
-  while (!/listening on .*\n/.test(out)) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      proc.kill("SIGKILL");
-      await proc.exited;
-      throw new Error(`proxy did not start: ${out}`);
-    }
-    await Bun.sleep(20);
+  const listening = () => /listening on .*\n/.test(out);
+  await waitFor(() => listening() || proc.exitCode !== null, 10_000, 20, wake);
+  if (!listening()) {
+    proc.kill("SIGKILL");
+    await proc.exited;
+    throw new Error(`proxy did not start: ${out}`);
   }
   const line = /listening on (.*)\n/.exec(out)![1]!;
   const ports = [...line.matchAll(/:(\d+)(?:,|\s|$)/g)].map((m) => Number(m[1]));
@@ -40,7 +42,7 @@ export async function spawnProxy(args: string[], env: Record<string, string> = {
     proc,
     ports,
     output: () => out,
-    waitOutput: (text, ms = 5000) => waitFor(() => out.includes(text), ms),
+    waitOutput: (text, ms = 5000) => waitFor(() => out.includes(text), ms, 20, wake),
     async stop() {
       if (proc.exitCode === null) proc.kill("SIGKILL");
       return proc.exited;

@@ -2,6 +2,7 @@
 // when the peer closed it, and waits on both. For tests that hold many connections at once.
 
 import type { Socket } from "bun";
+import { Wake, waitFor } from "./wait";
 
 export interface RawClient {
   socket: Socket<RawClient>;
@@ -12,8 +13,8 @@ export interface RawClient {
   lastDataAt: number;
   /** performance.now() when the peer ended or closed the connection, or 0. */
   closedAt: number;
-  /** Set by `data`: wakes whoever waits. */
-  wake: () => void;
+  /** Notified on every byte and on the close: wakes whoever waits. */
+  wake: Wake;
 }
 
 export async function connectClient(port: number, keep = 1 << 16): Promise<RawClient> {
@@ -27,40 +28,28 @@ export async function connectClient(port: number, keep = 1 << 16): Promise<RawCl
         c.bytes += b.length;
         c.lastDataAt = performance.now();
         if (c.text.length < keep) c.text += Buffer.from(b.subarray(0, keep - c.text.length)).toString("latin1");
-        c.wake();
+        c.wake.notify();
       },
       end(s) {
         if (s.data.closedAt === 0) s.data.closedAt = performance.now();
-        s.data.wake();
+        s.data.wake.notify();
       },
       close(s) {
         if (s.data.closedAt === 0) s.data.closedAt = performance.now();
-        s.data.wake();
+        s.data.wake.notify();
       },
       error() {
         // `close` follows.
       },
     },
   });
-  const c: RawClient = { socket, text: "", bytes: 0, lastDataAt: performance.now(), closedAt: 0, wake: () => {} };
+  const c: RawClient = { socket, text: "", bytes: 0, lastDataAt: performance.now(), closedAt: 0, wake: new Wake() };
   socket.data = c;
   return c;
 }
 
 /** Waits until `cond(client)` holds or the client is closed; false after `ms`. */
 export async function waitClient(c: RawClient, cond: (c: RawClient) => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!cond(c)) {
-    if (c.closedAt !== 0) return cond(c);
-    const left = deadline - Date.now();
-    if (left <= 0) return false;
-    await new Promise<void>((r) => {
-      const t = setTimeout(r, Math.min(left, 50));
-      c.wake = () => {
-        clearTimeout(t);
-        r();
-      };
-    });
-  }
-  return true;
+  await waitFor(() => cond(c) || c.closedAt !== 0, ms, 50, c.wake);
+  return cond(c);
 }

@@ -4,7 +4,7 @@
 // it rather than sending a FIN.
 
 import type { Socket, TCPSocketListener } from "bun";
-import { waitFor } from "./proc-stats";
+import { waitFor } from "./wait";
 
 export interface TrackedConn {
   socket: Socket<TrackedConn>;

@@ -1,18 +1,11 @@
-// Message framing tables [RFC 9112 §6, §7.1; HTTP-CHECKLIST rows 12-23]: which framing a head
+// Message framing tables [RFC 9112 §6, §7.1; docs/http-behaviour.md rows 12-23]: which framing a head
 // implies, and the streaming chunked validator fed whole, split at every offset and byte by byte.
 
 import { describe, expect, test } from "bun:test";
 import { ChunkedScanner, requestFraming, responseFraming, type Framing } from "../../src/http/body";
 import { HttpError } from "../../src/http/errors";
 import type { RequestHead, ResponseHead } from "../../src/http/head-parser";
-
-function fields(pairs: [string, string][]) {
-  return {
-    names: pairs.map(([n]) => n),
-    lower: pairs.map(([n]) => n.toLowerCase()),
-    values: pairs.map(([, v]) => v),
-  };
-}
+import { fields } from "../helpers/fields";
 
 function request(minor: 0 | 1, pairs: [string, string][], method = "POST"): RequestHead {
   return { method, target: "/", minor, ...fields(pairs) };

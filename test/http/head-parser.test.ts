@@ -1,5 +1,5 @@
 // Head parser tables: where a head ends (fed whole, split at every offset, byte by byte), and how
-// strictly request and response heads are parsed [RFC 9112 §2-§5, HTTP-CHECKLIST rows 3-10].
+// strictly request and response heads are parsed [RFC 9112 §2-§5, docs/http-behaviour.md rows 3-10].
 
 import { describe, expect, test } from "bun:test";
 import { HttpError } from "../../src/http/errors";

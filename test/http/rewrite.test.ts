@@ -1,17 +1,10 @@
-// Outbound head tables [RFC 9110 §7.6.1, RFC 9112 §3.2.2; HTTP-CHECKLIST rows 11, 24-28; DESIGN
-// "Rules of behaviour: Headers"]: the exact bytes written upstream and back to the client.
+// Outbound head tables [RFC 9110 §7.6.1, RFC 9112 §3.2.2; docs/http-behaviour.md rows 11, 24-28;
+// DESIGN "Rules of behaviour: Headers"]: the exact bytes written upstream and back to the client.
 
 import { describe, expect, test } from "bun:test";
 import { fieldTokens, type RequestHead, type ResponseHead } from "../../src/http/head-parser";
 import { isInternalHeader, originForm, serializeRequestHead, serializeResponseHead } from "../../src/http/rewrite";
-
-function fields(pairs: [string, string][]) {
-  return {
-    names: pairs.map(([n]) => n),
-    lower: pairs.map(([n]) => n.toLowerCase()),
-    values: pairs.map(([, v]) => v),
-  };
-}
+import { fields } from "../helpers/fields";
 
 function request(target: string, minor: 0 | 1, pairs: [string, string][], method = "GET"): RequestHead {
   return { method, target, minor, ...fields(pairs) };

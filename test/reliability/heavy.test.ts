@@ -4,15 +4,16 @@
 
 import { expect, test } from "bun:test";
 import type { Socket } from "bun";
-import { cliWithFdLimit } from "../helpers/fd-limit";
-import { HEAVY, requireFdLimit } from "../helpers/heavy";
-import { okResponse, rawExchange, statuses } from "../helpers/net";
+import { cliWithFdLimit, requireFdLimit } from "../helpers/fd-limit";
+import { HEAVY } from "../helpers/heavy";
+import { answerEach, rawExchange, statuses } from "../helpers/net";
 import { HeadSplitter } from "../helpers/head-split";
 import { PatternChecker, PatternWriter } from "../helpers/pattern";
-import { fdCount, waitFor } from "../helpers/proc-stats";
+import { fdCount } from "../helpers/proc-stats";
+import { waitFor } from "../helpers/wait";
 import { rssKiB, spawnProxy } from "../helpers/proxy-process";
 import { connectClient, waitClient, type RawClient } from "../helpers/raw-client";
-import { trackedUpstream, type TrackedConn } from "../helpers/tracked-upstream";
+import { trackedUpstream } from "../helpers/tracked-upstream";
 
 const get = (port: number, path = "/") => `GET ${path} HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${port}\r\n\r\n`;
 
@@ -27,12 +28,7 @@ test.skipIf(!HEAVY)("10,000 concurrent idle connections are held while other cli
   const proxy = await spawnProxy(["--listen", "127.0.0.1:0", "--idle-timeout", "300"], {}, cliWithFdLimit(65536));
   const port = proxy.ports[0]!;
   requireFdLimit(IDLE + 1000, proxy.proc.pid);
-  const answered = new Map<TrackedConn, number>();
-  const up = trackedUpstream((c) => {
-    const n = c.received.split("\r\n\r\n").length - 1;
-    for (let i = answered.get(c) ?? 0; i < n; i++) c.socket.write(okResponse(`ok ${i + 1}`));
-    answered.set(c, n);
-  }, { keep: 1 << 20 });
+  const up = trackedUpstream(answerEach(), { keep: 1 << 20 });
   const idle: RawClient[] = [];
   try {
     const fds0 = fdCount(proxy.proc.pid);

@@ -13,7 +13,8 @@ import { HttpConn } from "../helpers/http-client";
 import { writeAll } from "../helpers/net";
 import { HeadSplitter } from "../helpers/head-split";
 import { PatternChecker, patternBytes, patternSlice } from "../helpers/pattern";
-import { fdCount, socketCount, waitFor } from "../helpers/proc-stats";
+import { fdCount, socketCount } from "../helpers/proc-stats";
+import { Wake, waitFor } from "../helpers/wait";
 import { rssKiB, spawnProxy, type ProxyProcess } from "../helpers/proxy-process";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 180);
@@ -118,33 +119,23 @@ async function webSocket(e: Env, t: Tally): Promise<void> {
   const ws = new WebSocket(`ws://127.0.0.1:${e.proxyPort}/ws`, { headers: { "X-Cmux-Port-Internal": String(e.appPort) } } as unknown as string[]);
   ws.binaryType = "arraybuffer";
   const inbox: Uint8Array[] = [];
-  let wake: () => void = () => {};
+  const wake = new Wake();
   let failed: string | null = null;
   ws.onmessage = (m) => {
     inbox.push(new Uint8Array(m.data as ArrayBuffer));
-    wake();
+    wake.notify();
   };
   ws.onerror = () => {
     failed = "WebSocket error";
-    wake();
+    wake.notify();
   };
   ws.onclose = () => {
     failed ??= "WebSocket closed early";
-    wake();
+    wake.notify();
   };
   const until = async (cond: () => boolean) => {
-    const deadline = Date.now() + 20_000;
-    while (!cond()) {
-      if (failed !== null) throw new Error(failed);
-      if (Date.now() > deadline) throw new Error("WebSocket timed out");
-      await new Promise<void>((r) => {
-        const tm = setTimeout(r, 100);
-        wake = () => {
-          clearTimeout(tm);
-          r();
-        };
-      });
-    }
+    await waitFor(() => cond() || failed !== null, 20_000, 100, wake);
+    if (!cond()) throw new Error(failed ?? "WebSocket timed out");
   };
   await until(() => ws.readyState === WebSocket.OPEN);
   try {
@@ -172,7 +163,7 @@ async function tunnel(e: Env, t: Tally): Promise<void> {
   const split = new HeadSplitter();
   let got = 0;
   let closed = false;
-  let wake: () => void = () => {};
+  const wake = new Wake();
   const s = await Bun.connect({
     hostname: "127.0.0.1",
     port: e.proxyPort,
@@ -182,11 +173,11 @@ async function tunnel(e: Env, t: Tally): Promise<void> {
         if (body === null) return;
         c.add(body);
         got += body.length;
-        wake();
+        wake.notify();
       },
       close() {
         closed = true;
-        wake();
+        wake.notify();
       },
       error() {},
     },
@@ -199,18 +190,8 @@ async function tunnel(e: Env, t: Tally): Promise<void> {
       await writeAll(s, part);
       off += part.length;
     }
-    const deadline = Date.now() + 30_000;
     // Wait for the 200 too: an empty tunnel has no bytes to wait for.
-    while ((got < n || !split.complete) && !closed) {
-      if (Date.now() > deadline) throw new Error(`${got} of ${n} bytes echoed`);
-      await new Promise<void>((r) => {
-        const tm = setTimeout(r, 100);
-        wake = () => {
-          clearTimeout(tm);
-          r();
-        };
-      });
-    }
+    if (!(await waitFor(() => (got >= n && split.complete) || closed, 30_000, 100, wake))) throw new Error(`${got} of ${n} bytes echoed`);
     if (!split.head.startsWith("HTTP/1.1 200 ")) throw new Error(`CONNECT answered ${JSON.stringify(split.head.slice(0, 40))}`);
     c.verify(`tunnel ${n}`);
     t.tunnels++;

@@ -1,4 +1,4 @@
-// ../shared/HTTP-CHECKLIST.md rows 34-37 (time and resources) against the proxy as a real process,
+// docs/http-behaviour.md rows 34-37 (time and resources) against the proxy as a real process,
 // with short limits set by its flags: slowloris is cut at the head timeout while others are served,
 // a silent upstream is a 504 at the first-byte timeout, idle keep-alive connections are held until
 // the idle timeout and closed after it. Row 36 (a client that stops reading a large response: the
@@ -6,8 +6,9 @@
 // 1 GiB response is in test/reliability/heavy.test.ts.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { okResponse, rawExchange, statuses, writeAll } from "../helpers/net";
-import { fdCount, waitFor } from "../helpers/proc-stats";
+import { answerEach, okResponse, rawExchange, statuses, writeAll } from "../helpers/net";
+import { fdCount } from "../helpers/proc-stats";
+import { waitFor } from "../helpers/wait";
 import { spawnProxy, type ProxyProcess } from "../helpers/proxy-process";
 import { connectClient, waitClient, type RawClient } from "../helpers/raw-client";
 import { trackedUpstream, type TrackedConn, type TrackedUpstream } from "../helpers/tracked-upstream";
@@ -23,16 +24,6 @@ let port: number;
 let up: TrackedUpstream;
 let baselineFds: number;
 
-/** Answers every complete bodyless request on a connection with "ok <n>". */
-function answerAll(): TrackedUpstream {
-  const answered = new Map<unknown, number>();
-  return trackedUpstream((conn) => {
-    const n = conn.received.split("\r\n\r\n").length - 1;
-    for (let i = answered.get(conn) ?? 0; i < n; i++) conn.socket.write(okResponse(`ok ${i + 1}`));
-    answered.set(conn, n);
-  });
-}
-
 beforeAll(async () => {
   proxy = await spawnProxy([
     "--listen", "127.0.0.1:0",
@@ -41,7 +32,7 @@ beforeAll(async () => {
     "--upstream-timeout", String(UPSTREAM_TIMEOUT),
   ]);
   port = proxy.ports[0]!;
-  up = answerAll();
+  up = trackedUpstream(answerEach());
   baselineFds = fdCount(proxy.proc.pid);
 });
 afterAll(async () => {
