@@ -45,6 +45,8 @@ afterAll(async () => {
 });
 
 const utf8 = (s: string) => Buffer.from(s, "utf8");
+// The client connection stays open after either answer: stop at the end of its body.
+const answered = { until: (t: string) => /reached [0-9.]+$|\r\n\r\n[^\n]*\n$/.test(t), timeoutMs: 5000 };
 
 function expectReached(text: string, v: Vector): void {
   if (v.ip !== undefined) {
@@ -66,7 +68,8 @@ describe("X-Cmux-Workspace-Internal", () => {
       utf8(v.name),
       utf8("\r\n\r\n"),
     ]);
-    const r = await rawExchange(proxy.port, [head], { timeoutMs: 5000 });
+    const r = await rawExchange(proxy.port, [head], answered);
+    expect(r.timedOut).toBe(false);
     expectReached(r.text, v);
   });
 });
@@ -74,7 +77,8 @@ describe("X-Cmux-Workspace-Internal", () => {
 describe("Host: <workspace>-<port>.localhost", () => {
   test.each(sendable.map((v) => [JSON.stringify(v.name), v] as [string, Vector]))("%s", async (_n, v) => {
     const head = Buffer.concat([utf8("GET / HTTP/1.1\r\nHost: "), utf8(v.name), utf8(`-${port}.localhost:8080\r\n\r\n`)]);
-    const r = await rawExchange(proxy.port, [head], { timeoutMs: 5000 });
+    const r = await rawExchange(proxy.port, [head], answered);
+    expect(r.timedOut).toBe(false);
     expectReached(r.text, v);
   });
 });
