@@ -2,9 +2,11 @@
 // The command line: flags with environment fallbacks, then start the listeners and wait for a
 // signal. Every problem found before listening is one line on stderr and a non-zero exit.
 
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import { defineCommand, runMain } from "citty";
 import pkg from "../package.json" with { type: "json" };
-import { DEFAULT_LIMITS, DEFAULT_LISTEN, formatAddress, parseListenList, validUpstreamHost, type Limits } from "./config";
+import { DEFAULT_LIMITS, DEFAULT_LISTEN, formatAddress, parseListenList, checkUpstreamHost, type Limits } from "./config";
 import { configureLog, log, LOG_LEVEL_NAMES, type LogLevelName } from "./log";
 import { startProxy } from "./server";
 import { READY_MESSAGE, supervise, WORKER_ENV } from "./supervisor";
@@ -70,14 +72,15 @@ const main = defineCommand({
     },
     ...limitArgs(),
   },
-  run({ args, rawArgs }) {
+  async run({ args, rawArgs }) {
     const env = process.env;
     const listenValues = repeated(rawArgs, "listen");
     const listen = parseListenList(listenValues.length > 0 ? listenValues : [env.CMUX_LISTEN || DEFAULT_LISTEN]);
     if (typeof listen === "string") die(listen);
 
     const upstreamHost = (args["upstream-host"] as string | undefined) ?? (env.CMUX_UPSTREAM_HOST || "127.0.0.1");
-    if (!validUpstreamHost(upstreamHost)) die(`invalid --upstream-host "${upstreamHost}" (expected an IP or a host name)`);
+    const badUpstream = checkUpstreamHost(upstreamHost);
+    if (badUpstream !== null) die(badUpstream);
 
     const level = ((args["log-level"] as string | undefined) ?? (env.CMUX_LOG_LEVEL || "info")).toLowerCase();
     if (!(LOG_LEVEL_NAMES as readonly string[]).includes(level)) die(`invalid log level "${level}" (expected ${LOG_LEVEL_NAMES.join(", ")})`);
@@ -99,7 +102,16 @@ const main = defineCommand({
     if (workers > 1 && listen.some((a) => a.port === 0)) die("--workers above 1 needs fixed listen ports (port 0 would differ per worker)");
     if (workers > 1 && !isWorker) return supervise(workers, limits.shutdownTimeout);
 
-    const proxy = startProxy({ listen, upstreamHost, limits, reusePort: isWorker });
+    // A name is resolved once, for the loop guard only: connects resolve it afresh every time.
+    let upstreamAddresses: string[] | undefined;
+    if (isIP(upstreamHost) === 0 && upstreamHost !== "localhost") {
+      try {
+        upstreamAddresses = (await lookup(upstreamHost, { all: true })).map((a) => a.address);
+      } catch (e) {
+        log.warn(`upstream host ${upstreamHost} does not resolve now (${(e as { code?: string }).code ?? e}); requests to it will get 502 until it does`);
+      }
+    }
+    const proxy = startProxy({ listen, upstreamHost, upstreamAddresses, limits, reusePort: isWorker });
     if (typeof proxy === "string") die(proxy);
     if (isWorker) process.send?.(READY_MESSAGE);
     log.info(`cmux-proxy ${pkg.version} listening on ${proxy.addresses.map(formatAddress).join(", ")} (upstream ${upstreamHost})`);

@@ -27,6 +27,8 @@ export interface Limits {
 export interface Config {
   listen: ListenAddress[];
   upstreamHost: string;
+  /** What a named upstream host resolved to at start-up: the loop guard compares addresses. */
+  upstreamAddresses?: string[];
   limits: Limits;
   /** Share the listen addresses with sibling workers (--workers). */
   reusePort?: boolean;
@@ -115,6 +117,45 @@ export function parseListenList(values: string[]): ListenAddress[] | string {
   return dedupeListen(addrs);
 }
 
-export function validUpstreamHost(host: string): boolean {
-  return isIP(host) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(host);
+/**
+ * The dotted quad that the C resolver would read a numeric spelling as (`127.1`, `2130706433`,
+ * `0x7f.0.0.1`, `0177.0.0.1`: inet_aton's one to four parts, each decimal, octal or hex), or null.
+ */
+export function numericIpv4(host: string): string | null {
+  const parts = host.split(".");
+  if (parts.length > 4) return null;
+  const values: number[] = [];
+  for (const p of parts) {
+    if (/^0x[0-9a-f]+$/i.test(p)) values.push(parseInt(p.slice(2), 16));
+    else if (/^0[0-7]*$/.test(p)) values.push(parseInt(p, 8));
+    else if (/^[1-9][0-9]*$/.test(p)) values.push(Number(p));
+    else return null;
+  }
+  // The last part fills the bytes the earlier ones leave: a.b.c.d, a.b.(16 bits), a.(24 bits), (32 bits).
+  const lastBytes = 5 - values.length;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const bytes = i === values.length - 1 ? lastBytes : 1;
+    if (v >= 2 ** (8 * bytes)) return null;
+    n = n * 2 ** (8 * bytes) + v;
+  }
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+/**
+ * The upstream host is compared with the listen addresses to refuse loops into the proxy itself, so
+ * it must have one spelling: other spellings of an address and the wildcards are refused at start-up
+ * with the spelling to use. Returns the error line, or null.
+ */
+export function checkUpstreamHost(host: string): string | null {
+  const bad = (why: string) => `invalid --upstream-host "${host}": ${why}`;
+  if (host === "0.0.0.0" || host === "::") {
+    return bad(`${host} is a wildcard for listening; to reach this machine write ${host === "::" ? "::1" : "127.0.0.1"}`);
+  }
+  if (isIP(host) !== 0) return null;
+  const quad = numericIpv4(host);
+  if (quad !== null) return bad(`write the address as ${quad}`);
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(host)) return bad("expected an IP or a host name");
+  return null;
 }

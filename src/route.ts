@@ -5,6 +5,7 @@ import type { ListenAddress } from "./config";
 import { HttpError } from "./http/errors";
 import { trimOws, type Fields } from "./http/head-parser";
 import { decimal } from "./http/token";
+import { addressGroups, isLoopbackPeer } from "./net/cidr";
 import { workspaceIp } from "./workspace";
 
 export interface Target {
@@ -89,27 +90,51 @@ export function route(head: Fields, upstreamHost: string): Target | HttpError {
   return { host: ip.ip, port };
 }
 
-function isLoopbackV4(host: string): boolean {
-  return host.startsWith("127.") || host === "localhost";
+/** One canonical spelling per address (`::ffff:127.0.0.1` is 127.0.0.1, `0:0::1` is ::1), or null. */
+function addressKey(host: string): string | null {
+  const a = addressGroups(host);
+  return a === null ? null : `${a.family}:${a.groups.join(":")}`;
 }
 
-function isLoopbackV6(host: string): boolean {
-  return host === "::1" || host === "localhost" || host.startsWith("::ffff:127.");
+/** The addresses a target host stands for: `localhost` is both loopbacks, a name what it resolved to. */
+function targetAddresses(host: string, resolved: readonly string[]): string[] {
+  if (host === "localhost") return ["127.0.0.1", "::1"];
+  return addressGroups(host) !== null ? [host] : [...resolved];
 }
 
 /**
- * Would this target reach one of the proxy's own listeners? `0.0.0.0` answers on every local IPv4
- * address, `::` on every local address of both families (Linux dual-stack); `localhost` is both
- * 127.0.0.1 and ::1. `localAddresses` are the machine's interface addresses.
+ * Would this target reach one of the proxy's own listeners? Addresses are compared, not spellings.
+ * `0.0.0.0` answers on every local IPv4 address, `::` on every local address of both families (Linux
+ * dual-stack). `localAddresses` are the machine's interface addresses; `resolved` what a named
+ * upstream host resolved to at start-up.
  */
-export function isSelfTarget(t: Target, listening: ListenAddress[], localAddresses: ReadonlySet<string>): boolean {
-  const v6Target = t.host.includes(":");
+export function isSelfTarget(
+  t: Target,
+  listening: ListenAddress[],
+  localAddresses: ReadonlySet<string>,
+  resolved: readonly string[] = [],
+): boolean {
+  // The usual request names a port the proxy does not listen on: answer before any allocation.
+  let samePort = false;
+  for (const l of listening) samePort ||= l.port === t.port;
+  if (!samePort) return false;
+  const local = new Set<string>();
+  for (const a of localAddresses) {
+    const k = addressKey(a);
+    if (k !== null) local.add(k);
+  }
   for (const l of listening) {
     if (l.port !== t.port) continue;
-    if (l.host === t.host) return true;
-    if (t.host === "localhost" && (l.host === "127.0.0.1" || l.host === "::1")) return true;
-    if (l.host === "0.0.0.0" && !v6Target && (isLoopbackV4(t.host) || localAddresses.has(t.host))) return true;
-    if (l.host === "::" && (isLoopbackV4(t.host) || isLoopbackV6(t.host) || localAddresses.has(t.host))) return true;
+    const listenKey = addressKey(l.host);
+    for (const a of targetAddresses(t.host, resolved)) {
+      const key = addressKey(a);
+      if (key === null) continue;
+      if (key === listenKey) return true;
+      const v4 = key.startsWith("4:");
+      const thisMachine = isLoopbackPeer(a) || local.has(key);
+      if (l.host === "0.0.0.0" && v4 && thisMachine) return true;
+      if (l.host === "::" && thisMachine) return true;
+    }
   }
   return false;
 }

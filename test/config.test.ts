@@ -2,7 +2,7 @@
 // address, and dedupe so the default `0.0.0.0:8080,127.0.0.1:8080` binds once.
 
 import { describe, expect, test } from "bun:test";
-import { dedupeListen, parseListenAddress, parseListenList, type ListenAddress } from "../src/config";
+import { checkUpstreamHost, dedupeListen, numericIpv4, parseListenAddress, parseListenList, type ListenAddress } from "../src/config";
 
 const v4 = (host: string, port: number): ListenAddress => ({ host, port, family: 4 });
 const v6 = (host: string, port: number): ListenAddress => ({ host, port, family: 6 });
@@ -116,5 +116,43 @@ describe("parseListenList: repeated flags, comma-separated values", () => {
     const got = parseListenList([value]);
     expect(typeof got).toBe("string");
     expect(got as string).toContain(`"${bad}"`);
+  });
+});
+
+describe("numericIpv4: what the C resolver reads a numeric spelling as", () => {
+  test.each([
+    ["127.1", "127.0.0.1"],
+    ["127.0.1", "127.0.0.1"],
+    ["2130706433", "127.0.0.1"],
+    ["0x7f.0.0.1", "127.0.0.1"],
+    ["0177.0.0.1", "127.0.0.1"],
+    ["0x7f000001", "127.0.0.1"],
+    ["127.0.0.1", "127.0.0.1"],
+    ["10.65535", "10.0.255.255"],
+    ["10.65536", "10.1.0.0"],
+    ["10.0.65536", null],
+    ["256.0.0.1", null],
+    ["1.2.3.4.5", null],
+    ["08.0.0.1", null],
+    ["cafe", null],
+    ["dead.beef", null],
+    ["localhost", null],
+  ] as [string, string | null][])("%p -> %p", (host, expected) => {
+    expect(numericIpv4(host)).toBe(expected);
+  });
+});
+
+describe("checkUpstreamHost", () => {
+  test.each([
+    ["127.0.0.1", null],
+    ["::1", null],
+    ["::ffff:127.0.0.1", null],
+    ["localhost", null],
+    ["db.internal", null],
+    ["127.1", 'invalid --upstream-host "127.1": write the address as 127.0.0.1'],
+    ["0.0.0.0", 'invalid --upstream-host "0.0.0.0": 0.0.0.0 is a wildcard for listening; to reach this machine write 127.0.0.1'],
+    ["bad host!", 'invalid --upstream-host "bad host!": expected an IP or a host name'],
+  ] as [string, string | null][])("%p -> %p", (host, expected) => {
+    expect(checkUpstreamHost(host)).toBe(expected);
   });
 });

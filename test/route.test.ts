@@ -186,7 +186,20 @@ describe("isSelfTarget (row 33)", () => {
     ["IPv6 specific, IPv4 loopback", [v6("::1", 8080)], "127.0.0.1", 8080, false],
     ["second of several listeners", [v4("127.0.0.1", 8080), v4("0.0.0.0", 9090)], "127.18.0.5", 9090, true],
     ["no listeners", [], "127.0.0.1", 8080, false],
+    ["v4-mapped spelling of the listen address", [v4("127.0.0.1", 8080)], "::ffff:127.0.0.1", 8080, true],
+    ["long IPv6 spelling of ::1", [v6("::1", 8080)], "0:0:0:0:0:0:0:1", 8080, true],
+    ["wildcard, v4-mapped loopback", [v4("0.0.0.0", 8080)], "::ffff:127.0.0.2", 8080, true],
   ] as [string, ListenAddress[], string, number, boolean][])("%s", (_name, listening, host, port, expected) => {
     expect(isSelfTarget({ host, port }, listening, LOCAL)).toBe(expected);
+  });
+
+  test.each([
+    ["resolves to the listen address", ["127.0.0.1"], true],
+    ["resolves to an interface address under a wildcard", ["10.1.2.3"], true],
+    ["resolves elsewhere", ["10.9.9.9"], false],
+    ["did not resolve", [], false],
+  ] as [string, string[], boolean][])("a named upstream host that %s", (_name, resolved, expected) => {
+    const listening = [v4("127.0.0.1", 8080), v4("0.0.0.0", 9090)];
+    expect(isSelfTarget({ host: "db.internal", port: 8080 }, listening, LOCAL, resolved) || isSelfTarget({ host: "db.internal", port: 9090 }, listening, LOCAL, resolved)).toBe(expected);
   });
 });

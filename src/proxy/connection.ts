@@ -234,7 +234,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
   private startExchange(head: RequestHead): void {
     const target = route(head, this.ctx.config.upstreamHost);
     if (target instanceof HttpError) return this.fail(target);
-    if (isSelfTarget(target, this.ctx.listening, this.ctx.localAddresses)) {
+    if (isSelfTarget(target, this.ctx.listening, this.ctx.localAddresses, this.ctx.config.upstreamAddresses)) {
       return this.fail(new HttpError(508, `request routed to the proxy itself (${target.host}:${target.port})`));
     }
     this.req = head;
