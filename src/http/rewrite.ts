@@ -35,10 +35,32 @@ function appendFields(out: string, f: Fields, listed: readonly string[], keepUpg
   return out;
 }
 
+const ABSOLUTE = /^https?:\/\/([^/?#]*)/i;
+
+/**
+ * A request in absolute form names its target in the URI, and the URI wins over any Host
+ * [RFC 9112 §3.2.2]: the Host field takes the URI's authority (without userinfo), so routing and the
+ * Host sent upstream both follow it. Added when missing. Mutates `head`.
+ */
+export function applyAbsoluteForm(head: RequestHead): void {
+  if (head.target.charCodeAt(0) === 47) return;
+  const m = ABSOLUTE.exec(head.target);
+  if (m === null) return;
+  const authority = m[1]!.slice(m[1]!.lastIndexOf("@") + 1);
+  const at = head.lower.indexOf("host");
+  if (at !== -1) {
+    head.values[at] = authority;
+    return;
+  }
+  head.names.push("Host");
+  head.lower.push("host");
+  head.values.push(authority);
+}
+
 /** Absolute-form targets become origin-form [RFC 9112 §3.2.2]; others pass byte for byte. */
 export function originForm(target: string): string {
   if (target.charCodeAt(0) === 47) return target; // "/...": already origin-form, the usual case
-  const m = /^https?:\/\/[^/?#]*/i.exec(target);
+  const m = ABSOLUTE.exec(target);
   if (m === null) return target;
   const rest = target.slice(m[0].length);
   return rest.startsWith("/") ? rest : "/" + rest;

@@ -15,7 +15,7 @@ import {
   type RequestHead,
   type ResponseHead,
 } from "../http/head-parser";
-import { serializeRequestHead, serializeResponseHead } from "../http/rewrite";
+import { applyAbsoluteForm, serializeRequestHead, serializeResponseHead } from "../http/rewrite";
 import { log } from "../log";
 import type { Deadlines, Expiring } from "../net/deadlines";
 import { Outbox } from "../net/outbox";
@@ -232,6 +232,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
   }
 
   private startExchange(head: RequestHead): void {
+    applyAbsoluteForm(head);
     const target = route(head, this.ctx.config.upstreamHost);
     if (target instanceof HttpError) return this.fail(target);
     if (isSelfTarget(target, this.ctx.listening, this.ctx.localAddresses, this.ctx.config.upstreamAddresses)) {

@@ -134,6 +134,20 @@ describe("request line and head", () => {
     expect(statuses(r.text)).toEqual([200]);
     expect(up.all()).toBe("GET /y?z=1 HTTP/1.1\r\nHost: example.test:9\r\n\r\n");
   });
+
+  test("11: absolute-form routes by the URI's authority, and the Host sent upstream follows it", async () => {
+    up = rawUpstream(answerEach(), undefined, "127.18.0.1");
+    const r = await rawExchange(proxy.port, [`GET http://workspace-1-${up.port}.localhost/y HTTP/1.1\r\nHost: elsewhere.test\r\n\r\n`], { until: untilBody });
+    expect(statuses(r.text)).toEqual([200]);
+    expect(up.all()).toBe(`GET /y HTTP/1.1\r\nHost: workspace-1-${up.port}.localhost\r\n\r\n`);
+  });
+
+  test("11: absolute-form without a Host gets the URI's authority as Host (userinfo dropped)", async () => {
+    up = rawUpstream(answerEach());
+    const r = await rawExchange(proxy.port, [`GET http://user@example.test:9/y HTTP/1.1\r\n${hdr(up.port)}\r\n`], { until: untilBody });
+    expect(statuses(r.text)).toEqual([200]);
+    expect(up.all()).toBe("GET /y HTTP/1.1\r\nHost: example.test:9\r\n\r\n");
+  });
 });
 
 describe("message length", () => {

@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { fieldTokens, type RequestHead, type ResponseHead } from "../../src/http/head-parser";
-import { isInternalHeader, originForm, serializeRequestHead, serializeResponseHead } from "../../src/http/rewrite";
+import { applyAbsoluteForm, isInternalHeader, originForm, serializeRequestHead, serializeResponseHead } from "../../src/http/rewrite";
 import { fields } from "../helpers/fields";
 
 function request(target: string, minor: 0 | 1, pairs: [string, string][], method = "GET"): RequestHead {
@@ -271,5 +271,23 @@ describe("isInternalHeader", () => {
     ["x-cmux-port-internals", false],
   ] as [string, boolean][])("%p -> %p", (name, expected) => {
     expect(isInternalHeader(name)).toBe(expected);
+  });
+});
+
+describe("applyAbsoluteForm [9112 §3.2.2]: the URI's authority replaces Host", () => {
+  test.each([
+    ["origin-form keeps Host", "/y", [["Host", "a.test"]], [["Host", "a.test"]]],
+    ["absolute-form replaces Host", "http://b.test:9/y", [["Host", "a.test"]], [["Host", "b.test:9"]]],
+    ["case-insensitive scheme", "HTTPS://b.test/y", [["host", "a.test"]], [["host", "b.test"]]],
+    ["adds a missing Host", "http://b.test", [["Accept", "*/*"]], [["Accept", "*/*"], ["Host", "b.test"]]],
+    ["drops userinfo", "http://u:p@b.test/y", [], [["Host", "b.test"]]],
+    ["empty authority", "http:///y", [["Host", "a.test"]], [["Host", ""]]],
+    ["another scheme is left alone", "ftp://b.test/y", [["Host", "a.test"]], [["Host", "a.test"]]],
+    ["asterisk-form is left alone", "*", [["Host", "a.test"]], [["Host", "a.test"]]],
+  ] as [string, string, [string, string][], [string, string][]][])("%s", (_name, target, before, after) => {
+    const head = request(target, 1, before);
+    applyAbsoluteForm(head);
+    expect(head.names.map((n, i) => [n, head.values[i]])).toEqual(after);
+    expect(head.lower).toEqual(after.map(([n]) => n.toLowerCase()));
   });
 });
