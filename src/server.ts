@@ -8,6 +8,7 @@ import { formatAddress, type Config, type ListenAddress } from "./config";
 import { log } from "./log";
 import { Deadlines } from "./net/deadlines";
 import { FdBudget, openDescriptors, openFileLimit } from "./net/fd-budget";
+import { noteClosed } from "./net/reclaim";
 import { ClientConnection, type ProxyContext } from "./proxy/connection";
 import { UpstreamPool } from "./proxy/upstream";
 
@@ -47,6 +48,7 @@ function handlers(ctx: ProxyContext, open: Set<ClientConnection>, fds: FdBudget 
     },
     close(s) {
       fds?.give();
+      noteClosed();
       open.delete(s.data);
       s.data.onClose();
     },

@@ -1,8 +1,16 @@
 // The write side of one socket. Bun's `write` takes what the kernel accepts and returns the count;
 // the rest is ours to hold. The outbox holds it, tells the caller to pause its source (`send` returns
-// false), and flushes on `drain`. Memory held is bounded by what one source read can add while paused.
+// false), and flushes on `drain`. Memory held is bounded by what one source read can add while paused
+// (upstream sockets keep that to 64 KiB, see upstream.ts), and queued bytes are copies of exactly
+// the bytes left: a view would keep the whole read it came from alive for as long as the peer stalls.
 
+import { noteRelayed } from "./reclaim";
 import type { ByteSocket } from "./socket";
+
+/** `data` itself if it spans its whole buffer, else a copy of just its bytes. */
+function own(data: Uint8Array): Uint8Array {
+  return data.byteLength === data.buffer.byteLength ? data : Buffer.from(data);
+}
 
 export class Outbox {
   private queue: Uint8Array[] = [];
@@ -14,14 +22,15 @@ export class Outbox {
   /** Writes or queues `data`; false means "queued: pause whoever produces for this socket". */
   send(data: Uint8Array): boolean {
     if (data.length === 0) return this.queue.length === 0;
+    noteRelayed(data.length);
     if (this.queue.length > 0) {
-      this.queue.push(data);
+      this.queue.push(own(data));
       return false;
     }
     const n = this.socket.write(data);
     if (n >= data.length) return true;
     // A negative count means the socket is closed: its close handler tears everything down.
-    if (n >= 0) this.queue.push(n === 0 ? data : data.subarray(n));
+    if (n >= 0) this.queue.push(own(n === 0 ? data : data.subarray(n)));
     return n < 0;
   }
 
@@ -35,7 +44,7 @@ export class Outbox {
         break;
       }
       if (n < head.length) {
-        this.queue[0] = head.subarray(n);
+        this.queue[0] = own(head.subarray(n));
         return false;
       }
       this.queue.shift();

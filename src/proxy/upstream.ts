@@ -6,6 +6,8 @@ import type { Deadlines, Expiring } from "../net/deadlines";
 import type { FdBudget } from "../net/fd-budget";
 import { log } from "../log";
 import { Outbox } from "../net/outbox";
+import { noteClosed } from "../net/reclaim";
+import { limitReceiveBuffer } from "../net/receive-buffer";
 import type { ByteSocket } from "../net/socket";
 import type { Target } from "../route";
 
@@ -16,6 +18,11 @@ export interface UpstreamOwner {
   onUpstreamEnd(up: Upstream): void;
   onUpstreamClose(up: Upstream): void;
 }
+
+/** Asked of the kernel for each upstream socket; it doubles the figure, so one read returns at most
+ * 64 KiB: all a client that stops reading can leave in our memory. Kernel autotuning would let one
+ * read return 512 KiB. */
+const RECEIVE_BUFFER_BYTES = 32 * 1024;
 
 export class Upstream implements Expiring {
   socket!: ByteSocket;
@@ -49,6 +56,7 @@ export class Upstream implements Expiring {
 
 const handlers: SocketHandler<Upstream> = {
   open(s) {
+    limitReceiveBuffer(s, RECEIVE_BUFFER_BYTES);
     s.data.attach(s);
   },
   data(s, buf) {
@@ -67,6 +75,7 @@ const handlers: SocketHandler<Upstream> = {
   close(s) {
     const up = s.data;
     up.pool.fds?.give();
+    noteClosed();
     const owner = up.owner;
     up.owner = null;
     up.pool.discard(up);
