@@ -38,19 +38,19 @@ function handlers(ctx: ProxyContext, open: Set<ClientConnection>, fds: FdBudget 
       open.add(c);
     },
     data(s, buf) {
-      s.data.onData(buf);
+      s.data.events.onData(buf);
     },
     drain(s) {
-      s.data.onDrain();
+      s.data.events.onDrain();
     },
     end(s) {
-      s.data.onEnd();
+      s.data.events.onEnd();
     },
     close(s) {
       fds?.give();
       noteClosed();
       open.delete(s.data);
-      s.data.onClose();
+      s.data.events.onClose();
     },
     error(s, e) {
       // Socket errors (ECONNRESET, ...) are followed by `close`, which releases the connection. An

@@ -18,7 +18,7 @@ const CHUNKED: Framing = { kind: "chunked" };
 const CLOSE: Framing = { kind: "close" };
 
 /** Content-Length: every instance and every list member must be the same run of digits. */
-function contentLength(values: string[], status: number): number | HttpError {
+function contentLength(values: string[]): number | HttpError {
   // The usual case, one plain run of digits (15 are always a safe integer), without splitting.
   if (values.length === 1) {
     const n = decimal(values[0]!, 15);
@@ -29,11 +29,11 @@ function contentLength(values: string[], status: number): number | HttpError {
     for (const part of value.split(",")) {
       const t = trimOws(part);
       if (!/^[0-9]{1,16}$/.test(t) || Number(t) > Number.MAX_SAFE_INTEGER) {
-        return new HttpError(status, `invalid Content-Length "${value}" (expected one non-negative integer)`);
+        return new HttpError(400, `invalid Content-Length "${value}" (expected one non-negative integer)`);
       }
       const n = Number(t);
       if (length !== -1 && n !== length) {
-        return new HttpError(status, `conflicting Content-Length values "${values.join(", ")}"`);
+        return new HttpError(400, `conflicting Content-Length values "${values.join(", ")}"`);
       }
       length = n;
     }
@@ -69,25 +69,26 @@ export function requestFraming(head: RequestHead): Framing | HttpError {
     return new HttpError(400, `invalid Transfer-Encoding "${te.join(", ")}" (the final coding must be chunked)`);
   }
   if (cl.length === 0) return NONE;
-  const length = contentLength(cl, 400);
+  const length = contentLength(cl);
   if (length instanceof HttpError) return length;
   return length === 0 ? NONE : { kind: "length", length };
 }
 
-/** RFC 9112 §6.3, for the response to a request with method `method`. */
+/** RFC 9112 §6.3, for the response to a request with method `method`. Errors are the upstream's
+ * fault; the caller turns them into its 502 (errors.ts upstreamFault). */
 export function responseFraming(head: ResponseHead, method: string): Framing | HttpError {
   const s = head.status;
   if (method === "HEAD" || (s >= 100 && s < 200) || s === 204 || s === 304) return NONE;
   const cl = fieldValues(head, "content-length");
   if (head.lower.includes("transfer-encoding")) {
     const te = fieldTokens(head, "transfer-encoding");
-    if (cl.length > 0) return new HttpError(502, "upstream response has both Content-Length and Transfer-Encoding");
-    if (hasEmptyMember(fieldValues(head, "transfer-encoding"))) return new HttpError(502, "upstream response has an empty member in Transfer-Encoding");
+    if (cl.length > 0) return new HttpError(400, "both Content-Length and Transfer-Encoding");
+    if (hasEmptyMember(fieldValues(head, "transfer-encoding"))) return new HttpError(400, "an empty member in Transfer-Encoding");
     return te[te.length - 1] === "chunked" ? CHUNKED : CLOSE;
   }
   if (cl.length === 0) return CLOSE;
-  const length = contentLength(cl, 502);
-  if (length instanceof HttpError) return new HttpError(502, `upstream sent an ${length.reason}`);
+  const length = contentLength(cl);
+  if (length instanceof HttpError) return length;
   return length === 0 ? NONE : { kind: "length", length };
 }
 
@@ -128,8 +129,6 @@ export class ChunkedScanner {
   private sizeDigits = 0;
   private lineBytes = 0;
   private trailerBytes = 0;
-
-  constructor(private readonly errorStatus: number) {}
 
   get done(): boolean {
     return this.st === St.Done;
@@ -234,6 +233,39 @@ export class ChunkedScanner {
   }
 
   private fail(what: string): HttpError {
-    return new HttpError(this.errorStatus, `invalid chunked body: ${what}`);
+    // 400 as a request would have it; for a response body the caller answers 502 (upstreamFault).
+    return new HttpError(400, `invalid chunked body: ${what}`);
+  }
+}
+
+/**
+ * Counts a body through as it streams, whichever direction: `take` says how many of the given bytes
+ * belong to the body (all of them until its end; the rest is the next message), `done` that the end
+ * was seen. A close-delimited body is never done: the peer's EOF ends it.
+ */
+export class BodyMeter {
+  private remaining: number;
+  private readonly chunks: ChunkedScanner | null;
+  done: boolean;
+
+  constructor(readonly framing: Framing) {
+    this.remaining = framing.kind === "length" ? framing.length : 0;
+    this.chunks = framing.kind === "chunked" ? new ChunkedScanner() : null;
+    this.done = framing.kind === "none";
+  }
+
+  take(buf: Uint8Array): number | HttpError {
+    if (this.done) return 0;
+    if (this.chunks !== null) {
+      const n = this.chunks.scan(buf, 0, buf.length);
+      if (n instanceof HttpError) return n;
+      this.done = this.chunks.done;
+      return n;
+    }
+    if (this.framing.kind === "close") return buf.length;
+    const n = Math.min(this.remaining, buf.length);
+    this.remaining -= n;
+    this.done = this.remaining === 0;
+    return n;
   }
 }

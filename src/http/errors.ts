@@ -8,6 +8,14 @@ export class HttpError {
   ) {}
 }
 
+/**
+ * The one place an upstream's protocol error (a head or body the pure parsers refused) becomes the
+ * proxy's answer: 502, whatever status a client would have got for the same bytes.
+ */
+export function upstreamFault(err: HttpError, part: "head" | "body"): HttpError {
+  return new HttpError(502, `upstream sent an invalid response ${part}: ${err.reason}`);
+}
+
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
   408: "Request Timeout",

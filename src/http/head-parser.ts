@@ -203,6 +203,7 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
   return head;
 }
 
+/** Errors are what a request would get; the caller answers the upstream's with 502 (upstreamFault). */
 export function parseResponseHead(text: string, limits: HeadLimits): ResponseHead | HttpError {
   let eol = text.indexOf("\r\n");
   if (eol === -1) eol = text.length;
@@ -219,9 +220,7 @@ export function parseResponseHead(text: string, limits: HeadLimits): ResponseHea
     d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9 &&
     (eol === 12 || text.charCodeAt(12) === 32) &&
     isFieldValue(text, 0, eol);
-  if (!ok) {
-    return new HttpError(502, `upstream sent a malformed status line "${clip(text, 0, eol)}"`);
-  }
+  if (!ok) return new HttpError(400, `malformed status line "${clip(text, 0, eol)}"`);
   const head: ResponseHead = {
     status: d0 * 100 + d1 * 10 + d2,
     reason: eol > 13 ? text.slice(13, eol) : "",
@@ -231,8 +230,7 @@ export function parseResponseHead(text: string, limits: HeadLimits): ResponseHea
     values: [],
   };
   const err = parseFields(text, eol + 2, limits, head);
-  if (err !== null) return new HttpError(502, `upstream sent an invalid response head: ${err.reason}`);
-  return head;
+  return err ?? head;
 }
 
 /** All values of a header (by lowercase name), in order. */

@@ -5,7 +5,19 @@
 import { Outbox } from "./outbox";
 import type { ByteSocket } from "./socket";
 
-export class Splice {
+/** The events of a socket, as the socket handlers deliver them to whoever owns it. */
+export interface SocketEvents {
+  onData(buf: Uint8Array): void;
+  onDrain(): void;
+  onEnd(): void;
+  onClose(): void;
+}
+
+/**
+ * Once a tunnel starts it owns both sockets' events: side 0's (the client's) through `SocketEvents`,
+ * side 1's (the upstream's) through the `onUpstream*` methods the upstream pool calls its owner with.
+ */
+export class Splice implements SocketEvents {
   private readonly ended = [false, false];
   private closed = false;
 
@@ -21,6 +33,31 @@ export class Splice {
 
   private socket(side: 0 | 1): ByteSocket {
     return this.outs[side].socket;
+  }
+
+  onData(buf: Uint8Array): void {
+    this.data(0, buf);
+  }
+  onDrain(): void {
+    this.drain(0);
+  }
+  onEnd(): void {
+    this.end(0);
+  }
+  onClose(): void {
+    this.close(0);
+  }
+  onUpstreamData(_up: unknown, buf: Uint8Array): void {
+    this.data(1, buf);
+  }
+  onUpstreamDrain(): void {
+    this.drain(1);
+  }
+  onUpstreamEnd(): void {
+    this.end(1);
+  }
+  onUpstreamClose(): void {
+    this.close(1);
   }
 
   data(from: 0 | 1, buf: Uint8Array): void {

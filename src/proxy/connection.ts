@@ -1,27 +1,22 @@
 // The per-client state machine: read a head, route it, then forward (request and response bodies
-// streamed by their framing, the client kept alive for the next request), splice an upgrade, or
-// tunnel a CONNECT. Parsing, routing, framing and rewriting are pure modules; this file only moves
-// bytes between them and the two sockets.
+// metered by their framing, the client kept alive for the next request), splice an upgrade, or
+// tunnel a CONNECT. Parsing, routing, framing and rewriting are pure modules; what one
+// request/response pair needs lives in its Exchange; this file only moves bytes between the two
+// sockets and decides what happens next.
 
 import type { Config } from "../config";
-import { ChunkedScanner, requestFraming, responseFraming, type Framing } from "../http/body";
-import { errorResponse, HttpError } from "../http/errors";
-import {
-  decodeHead,
-  fieldTokens,
-  findHeadEnd,
-  parseRequestHead,
-  parseResponseHead,
-  type RequestHead,
-  type ResponseHead,
-} from "../http/head-parser";
+import { BodyMeter, requestFraming, responseFraming } from "../http/body";
+import { errorResponse, HttpError, upstreamFault } from "../http/errors";
+import { decodeHead, fieldTokens, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from "../http/head-parser";
+import { HeadReader } from "../http/head-reader";
 import { applyAbsoluteForm, serializeRequestHead, serializeResponseHead } from "../http/rewrite";
 import { log } from "../log";
 import type { Deadlines, Expiring } from "../net/deadlines";
 import { Outbox } from "../net/outbox";
 import type { ByteSocket } from "../net/socket";
-import { Splice } from "../net/splice";
-import { isSelfTarget, route, type Target } from "../route";
+import { Splice, type SocketEvents } from "../net/splice";
+import { isSelfTarget, route } from "../route";
+import { Exchange, Resp } from "./exchange";
 import { Upstream, UpstreamPool, type UpstreamOwner } from "./upstream";
 
 /** What every connection of one proxy shares. */
@@ -41,22 +36,32 @@ const enum Phase {
   Head,
   /** A request is being forwarded (connecting, streaming either body, waiting for the response). */
   Exchange,
-  /** Upgraded or CONNECT: bytes spliced both ways. */
+  /** Upgraded or CONNECT: the splice owns both sockets. */
   Tunnel,
   Closed,
 }
 
-const enum Resp {
+/** What the one deadline of a connection means when it passes. */
+const enum Deadline {
+  None,
+  /** No request in progress: close quietly. */
+  Idle,
+  /** A head has started and must be complete in time (slowloris): 408. */
   Head,
+  /** Connecting upstream: 504. */
+  Connect,
+  /** The request body must keep coming, unless the upstream is not taking it: 408. */
   Body,
-  Done,
+  /** The whole request is out; the response's first byte must come: 504. */
+  FirstByte,
 }
+
+/** consola's level number for debug: the per-request line is built only when it will be printed. */
+const LOG_DEBUG = 4;
 
 const CONNECT_OK = Buffer.from("HTTP/1.1 200 Connection Established\r\n\r\n", "latin1");
 // Head and first body bytes go out in one write when the body part is this small.
 const COALESCE_BYTES = 16 * 1024;
-
-const EMPTY = Buffer.alloc(0);
 
 /** A serialised head (latin1) followed by `body`: one allocation, one write. */
 function withHead(head: string, body: Uint8Array | null): Buffer {
@@ -71,98 +76,56 @@ function connectFailure(err: { code?: string; message?: string }): string {
   return err.code === "ECONNREFUSED" ? "refused the connection" : `failed: ${err.code ?? err.message}`;
 }
 
-function concat(a: Uint8Array | null, b: Uint8Array): Uint8Array {
-  if (a === null || a.length === 0) return b;
-  // A Buffer, like every socket read, so the head decoder can slice it directly.
-  const out = Buffer.allocUnsafe(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
-export class ClientConnection implements UpstreamOwner, Expiring {
+export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   deadline = 0;
+  private deadlineKind = Deadline.None;
+  /** Who the client socket's events go to: this connection, or the splice once a tunnel starts. */
+  events: SocketEvents = this;
   private phase = Phase.Head;
   private readonly out: Outbox;
-  /** Client bytes not yet processed (a partial head, body bytes waiting for upstream, pipelined requests). */
-  private inbuf: Uint8Array | null = null;
-  private headResume = 0;
-  /** The head deadline runs from a head's first byte; later bytes must not extend it (slowloris). */
-  private headTimerArmed = false;
+  /** Client bytes not yet processed: a partial head, body bytes waiting for upstream, pipelined requests. */
+  private readonly input: HeadReader;
+  private ex: Exchange | null = null;
   private clientEnded = false;
-  private pausedForUpstream = false;
-  private pausedForBuffer = false;
+  /** The client is paused because the upstream's outbox is full. */
+  private pausedForUpstreamOutbox = false;
+  /** The client is paused because it sent more than we can pass on yet. */
+  private pausedForInput = false;
   private clientPaused = false;
-  /** The upstream is paused because the client's outbox is full. */
-  private upstreamPaused = false;
-
-  // The exchange in progress.
-  private req: RequestHead | null = null;
-  private target: Target | null = null;
-  private reqFraming: Framing = { kind: "none" };
-  private reqRemaining = 0;
-  private reqChunks: ChunkedScanner | null = null;
-  private reqDone = true;
-  /** The serialised request head, kept until the exchange ends: a retry sends it again. */
-  private reqHead: string | null = null;
-  private upgrade = false;
-  private keepAlive = true;
-  private up: Upstream | null = null;
-  private connecting = false;
-  private retried = false;
-  private resp = Resp.Done;
-  private respBuf: Uint8Array | null = null;
-  private respResume = 0;
-  private respFraming: Framing = { kind: "none" };
-  private respRemaining = 0;
-  private respChunks: ChunkedScanner | null = null;
-  private respStarted = false;
-  private upstreamReusable = false;
-  private tunnel: Splice | null = null;
 
   constructor(
     readonly socket: ByteSocket,
     private readonly ctx: ProxyContext,
   ) {
     this.out = new Outbox(socket);
+    this.input = new HeadReader(ctx.config.limits);
     ctx.deadlines.add(this);
-    this.armIdle();
+    this.arm(Deadline.Idle);
   }
 
   // ---- client socket events -------------------------------------------------------------------
 
-  onData(buf: Buffer): void {
-    switch (this.phase) {
-      case Phase.Head:
-        this.inbuf = concat(this.inbuf, buf);
-        this.processInput();
-        return;
-      case Phase.Exchange:
-        this.inbuf = concat(this.inbuf, buf);
-        if (!this.reqDone) this.forwardRequestBody();
-        this.updateBufferPause();
-        return;
-      case Phase.Tunnel:
-        this.tunnel!.data(0, buf);
-        return;
-      case Phase.Closed:
-        return;
-    }
+  onData(buf: Uint8Array): void {
+    if (this.phase === Phase.Closed) return;
+    this.input.push(buf);
+    if (this.phase === Phase.Head) return this.processInput();
+    const ex = this.ex!;
+    if (!ex.reqBody.done && ex.up !== null) this.forwardRequestBody(ex);
+    this.updateInputPause();
   }
 
   onDrain(): void {
-    if (this.phase === Phase.Tunnel) return this.tunnel!.drain(0);
-    if (this.out.flush() && this.up !== null && this.upstreamPaused) {
-      this.upstreamPaused = false;
-      this.up.socket.resume();
+    const ex = this.ex;
+    if (this.out.flush() && ex !== null && ex.upstreamPaused && ex.up !== null) {
+      ex.upstreamPaused = false;
+      ex.up.socket.resume();
     }
   }
 
   onEnd(): void {
     this.clientEnded = true;
-    if (this.phase === Phase.Tunnel) return this.tunnel!.end(0);
     if (this.phase === Phase.Head) return this.processInput();
-    if (this.phase === Phase.Exchange && !this.reqDone) {
+    if (this.phase === Phase.Exchange && !this.ex!.reqBody.done) {
       // The request body can never complete: the upstream saw a partial request, drop it.
       this.log("warn", "client closed in the middle of the request body");
       this.abort();
@@ -170,175 +133,141 @@ export class ClientConnection implements UpstreamOwner, Expiring {
   }
 
   onClose(): void {
-    if (this.phase === Phase.Tunnel) return this.tunnel!.close(0);
     this.teardown();
   }
 
-  /** The single deadline of this connection, whatever the phase: idle, head, connect or first byte. */
   expire(): void {
-    if (this.phase === Phase.Head) {
-      if (this.inbuf === null || this.inbuf.length === 0) this.closeClient();
-      else this.fail(new HttpError(408, "request head not received in time"));
-    } else if (this.phase === Phase.Exchange && this.resp === Resp.Head) {
-      // The first-byte clock only runs once the whole request is out: a long upload is not a stall,
-      // but a body that stops coming for an idle period is, unless the upstream is not taking it.
-      if (!this.connecting && !this.reqDone) {
-        const idle = this.ctx.config.limits.idleTimeout;
-        if (this.pausedForUpstream) return this.arm(idle);
-        return this.fail(new HttpError(408, `request body stalled: nothing received for ${idle}s`));
-      }
-      const t = this.target!;
-      const what = this.connecting
-        ? `could not connect to upstream ${t.host}:${t.port} within ${this.ctx.config.limits.connectTimeout}s`
-        : `upstream ${t.host}:${t.port} did not answer within ${this.ctx.config.limits.upstreamTimeout}s`;
-      this.fail(new HttpError(504, what));
+    const kind = this.deadlineKind;
+    this.deadlineKind = Deadline.None;
+    const limits = this.ctx.config.limits;
+    const t = this.ex?.target;
+    switch (kind) {
+      case Deadline.Idle:
+        return this.closeClient();
+      case Deadline.Head:
+        return this.fail(new HttpError(408, "request head not received in time"));
+      case Deadline.Connect:
+        return this.fail(new HttpError(504, `could not connect to upstream ${t!.host}:${t!.port} within ${limits.connectTimeout}s`));
+      case Deadline.Body:
+        // A body held back because the upstream is not taking it is not a stall.
+        if (this.pausedForUpstreamOutbox) return this.arm(Deadline.Body);
+        return this.fail(new HttpError(408, `request body stalled: nothing received for ${limits.idleTimeout}s`));
+      case Deadline.FirstByte:
+        return this.fail(new HttpError(504, `upstream ${t!.host}:${t!.port} did not answer within ${limits.upstreamTimeout}s`));
     }
   }
 
   /** Graceful shutdown: idle connections close now, busy ones after their exchange. */
   drainForShutdown(): void {
-    if (this.phase === Phase.Head && (this.inbuf === null || this.inbuf.length === 0)) this.closeClient();
+    if (this.phase === Phase.Head && this.input.size === 0) this.closeClient();
   }
 
   // ---- request side ---------------------------------------------------------------------------
 
   private processInput(): void {
     while (this.phase === Phase.Head) {
-      const buf = this.inbuf;
-      if (buf === null || buf.length === 0) {
+      if (this.input.size === 0) {
         if (this.clientEnded || this.ctx.draining) return this.closeClient();
-        this.armIdle();
-        return;
+        return this.arm(Deadline.Idle);
       }
-      const limits = this.ctx.config.limits;
-      const span = findHeadEnd(buf, 0, buf.length, this.headResume, limits);
-      if (span instanceof HttpError) return this.fail(span);
-      if (typeof span === "number") {
+      const found = this.input.next();
+      if (found instanceof HttpError) return this.fail(found);
+      if (found === null) {
         if (this.clientEnded) return this.closeClient();
-        if (!this.headTimerArmed) {
-          this.headTimerArmed = true;
-          this.arm(limits.headTimeout);
-        }
-        this.headResume = span;
+        // The head deadline runs from a head's first byte: later bytes must not extend it.
+        if (this.deadlineKind !== Deadline.Head) this.arm(Deadline.Head);
         return;
       }
-      this.headResume = 0;
-      this.headTimerArmed = false;
-      const head = parseRequestHead(decodeHead(buf, span), limits);
-      this.inbuf = span.end === buf.length ? null : buf.subarray(span.end);
+      const head = parseRequestHead(decodeHead(found.buf, found.span), this.ctx.config.limits);
       if (head instanceof HttpError) return this.fail(head);
       this.startExchange(head);
     }
   }
 
   private startExchange(head: RequestHead): void {
+    this.disarm();
     applyAbsoluteForm(head);
-    const target = route(head, this.ctx.config.upstreamHost);
+    const cfg = this.ctx.config;
+    const target = route(head, cfg.upstreamHost);
     if (target instanceof HttpError) return this.fail(target);
-    if (isSelfTarget(target, this.ctx.listening, this.ctx.localAddresses, this.ctx.config.upstreamAddresses)) {
+    if (isSelfTarget(target, this.ctx.listening, this.ctx.localAddresses, cfg.upstreamAddresses)) {
       return this.fail(new HttpError(508, `request routed to the proxy itself (${target.host}:${target.port})`));
     }
-    this.req = head;
-    this.target = target;
-    this.phase = Phase.Exchange;
-    this.deadline = 0;
-    if (head.method === "CONNECT") return this.openTunnel(target);
-
-    const framing = requestFraming(head);
+    const tunnel = head.method === "CONNECT";
+    const framing = tunnel ? ({ kind: "none" } as const) : requestFraming(head);
     if (framing instanceof HttpError) return this.fail(framing);
-    this.reqFraming = framing;
-    this.reqRemaining = framing.kind === "length" ? framing.length : 0;
-    this.reqChunks = framing.kind === "chunked" ? new ChunkedScanner(400) : null;
-    this.reqDone = framing.kind === "none";
     const connection = fieldTokens(head, "connection");
-    this.upgrade = head.lower.includes("upgrade") && connection.includes("upgrade");
-    this.keepAlive = head.minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
-    this.reqHead = serializeRequestHead(head, { upgrade: this.upgrade, connection });
-    this.resp = Resp.Head;
-    this.respStarted = false;
-    this.retried = false;
-    if (log.level >= 4) log.debug(`${this.peer()} ${head.method} ${head.target} -> ${target.host}:${target.port}`);
+    const upgrade = !tunnel && head.lower.includes("upgrade") && connection.includes("upgrade");
+    const keepAlive = head.minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
+    const reqHead = tunnel ? "" : serializeRequestHead(head, { upgrade, connection });
+    const ex = new Exchange(head, target, framing, upgrade, keepAlive, reqHead, cfg.limits);
+    this.ex = ex;
+    this.phase = Phase.Exchange;
+    if (log.level >= LOG_DEBUG) log.debug(`${this.peer()} ${head.method} ${head.target} -> ${target.host}:${target.port}`);
 
-    const up = this.ctx.pool.take(UpstreamPool.key(target), this);
-    if (up !== null) this.sendRequest(up);
-    else this.connectUpstream();
+    const up = tunnel ? null : this.ctx.pool.take(UpstreamPool.key(target), this);
+    if (up !== null) this.sendRequest(ex, up);
+    else this.connect(ex);
   }
 
-  private connectUpstream(): void {
-    const target = this.target!;
-    this.connecting = true;
-    this.arm(this.ctx.config.limits.connectTimeout);
-    const attempt = this.ctx.pool.connect(target, this);
-    attempt.then(
+  /** The one connect path, for forwarding, retries and tunnels: a result for an exchange that is no
+   * longer current (failed, timed out, ended) is dropped. */
+  private connect(ex: Exchange): void {
+    ex.connecting = true;
+    this.arm(Deadline.Connect);
+    this.ctx.pool.connect(ex.target, this).then(
       (up) => {
-        if (!this.connecting || this.phase !== Phase.Exchange || this.target !== target) return up.close();
-        this.connecting = false;
-        this.sendRequest(up);
+        if (this.ex !== ex || !ex.connecting) return up.close();
+        ex.connecting = false;
+        if (ex.req.method === "CONNECT") this.openTunnel(ex, up);
+        else this.sendRequest(ex, up);
       },
       (err: { code?: string; message?: string }) => {
-        if (!this.connecting || this.target !== target) return;
-        this.connecting = false;
-        this.fail(new HttpError(502, `upstream ${target.host}:${target.port} ${connectFailure(err)}`));
+        if (this.ex !== ex || !ex.connecting) return;
+        ex.connecting = false;
+        const what = ex.req.method === "CONNECT" ? "CONNECT: upstream" : "upstream";
+        this.fail(new HttpError(502, `${what} ${ex.target.host}:${ex.target.port} ${connectFailure(err)}`));
       },
     );
   }
 
-  private sendRequest(up: Upstream): void {
-    this.up = up;
-    this.upstreamPaused = false;
-    this.respBuf = null;
-    this.respResume = 0;
-    const body = this.takeRequestBody();
+  private sendRequest(ex: Exchange, up: Upstream): void {
+    ex.up = up;
+    const body = this.takeRequestBody(ex);
     if (body instanceof HttpError) return this.fail(body);
-    this.armRequestClock();
+    this.armRequestClock(ex);
     const coalesce = body !== null && body.length <= COALESCE_BYTES;
-    this.sendUp(withHead(this.reqHead!, coalesce ? body : null));
-    if (body !== null && !coalesce) this.sendUp(body);
+    this.sendUp(ex, withHead(ex.reqHead, coalesce ? body : null));
+    if (body !== null && !coalesce) this.sendUp(ex, body);
     // Bytes held back while connecting are out now.
-    this.updateBufferPause();
+    this.updateInputPause();
   }
 
-  /** The request-body bytes available in `inbuf` (consumed), validated against the framing. */
-  private takeRequestBody(): Uint8Array | null | HttpError {
-    const buf = this.inbuf;
-    if (this.reqDone || buf === null || buf.length === 0) return null;
-    let n: number;
-    if (this.reqChunks !== null) {
-      const r = this.reqChunks.scan(buf, 0, buf.length);
-      if (r instanceof HttpError) return r;
-      n = r;
-      this.reqDone = this.reqChunks.done;
-    } else {
-      n = Math.min(this.reqRemaining, buf.length);
-      this.reqRemaining -= n;
-      this.reqDone = this.reqRemaining === 0;
-    }
-    this.inbuf = n === buf.length ? null : buf.subarray(n);
-    return n === buf.length ? buf : buf.subarray(0, n);
+  /** The request-body bytes buffered (consumed), validated against the framing. */
+  private takeRequestBody(ex: Exchange): Uint8Array | null | HttpError {
+    const buf = this.input.bytes;
+    if (ex.reqBody.done || buf === null) return null;
+    const n = ex.reqBody.take(buf);
+    if (n instanceof HttpError) return n;
+    return this.input.take(n);
   }
 
-  private forwardRequestBody(): void {
-    if (this.up === null) {
-      // Still connecting: keep the bytes, bounded by the buffer pause.
-      return;
-    }
-    const body = this.takeRequestBody();
+  private forwardRequestBody(ex: Exchange): void {
+    const body = this.takeRequestBody(ex);
     if (body instanceof HttpError) return this.fail(body);
     if (body === null) return;
-    this.sendUp(body);
-    this.armRequestClock();
+    this.sendUp(ex, body);
+    this.armRequestClock(ex);
   }
 
-  /** Awaiting the response: the body must keep coming (idle timeout), then its first byte (upstream timeout). */
-  private armRequestClock(): void {
-    if (this.resp !== Resp.Head) return;
-    const limits = this.ctx.config.limits;
-    this.arm(this.reqDone ? limits.upstreamTimeout : limits.idleTimeout);
+  /** Awaiting the response: the body must keep coming, then the first response byte. */
+  private armRequestClock(ex: Exchange): void {
+    if (ex.resp === Resp.Head) this.arm(ex.reqBody.done ? Deadline.FirstByte : Deadline.Body);
   }
 
-  private sendUp(data: Uint8Array): void {
-    if (!this.up!.out.send(data)) {
-      this.pausedForUpstream = true;
+  private sendUp(ex: Exchange, data: Uint8Array): void {
+    if (!ex.up!.out.send(data)) {
+      this.pausedForUpstreamOutbox = true;
       this.updateClientPause();
     }
   }
@@ -346,240 +275,191 @@ export class ClientConnection implements UpstreamOwner, Expiring {
   // ---- upstream events ------------------------------------------------------------------------
 
   onUpstreamData(up: Upstream, buf: Buffer): void {
-    if (this.phase === Phase.Tunnel) return this.tunnel!.data(1, buf);
-    if (up !== this.up) return;
-    if (this.resp === Resp.Head) return this.readResponseHead(concat(this.respBuf, buf));
-    if (this.resp === Resp.Body) return this.forwardResponseBody(buf);
+    const ex = this.ex;
+    if (ex === null || up !== ex.up) return;
+    if (ex.resp === Resp.Head) {
+      ex.respHead.push(buf);
+      return this.readResponseHeads(ex);
+    }
+    if (ex.resp === Resp.Body) return this.forwardResponseBody(ex, buf);
     // Bytes after a complete response: the upstream is out of step with its own framing.
-    this.upstreamReusable = false;
+    ex.reusable = false;
   }
 
   onUpstreamDrain(up: Upstream): void {
-    if (this.phase === Phase.Tunnel) return this.tunnel!.drain(1);
-    if (up !== this.up) return;
+    const ex = this.ex;
+    if (ex === null || up !== ex.up) return;
     if (up.out.flush()) {
-      this.pausedForUpstream = false;
+      this.pausedForUpstreamOutbox = false;
       this.updateClientPause();
     }
   }
 
   onUpstreamEnd(up: Upstream): void {
-    if (this.phase === Phase.Tunnel) return this.tunnel!.end(1);
     this.upstreamGone(up);
   }
 
   onUpstreamClose(up: Upstream): void {
-    if (this.phase === Phase.Tunnel) return this.tunnel!.close(1);
     this.upstreamGone(up);
   }
 
   private upstreamGone(up: Upstream): void {
-    if (up !== this.up || this.phase !== Phase.Exchange) return;
-    if (this.resp === Resp.Body && this.respFraming.kind === "close") {
+    const ex = this.ex;
+    if (ex === null || up !== ex.up || this.phase !== Phase.Exchange) return;
+    this.dropUpstream(ex);
+    if (ex.resp === Resp.Body && ex.respBody!.framing.kind === "close") {
       // Close-delimited body: the upstream's EOF is its end.
-      this.up = null;
-      up.close();
-      this.resp = Resp.Done;
-      return this.finishExchange();
+      ex.resp = Resp.Done;
+      return this.finishExchange(ex);
     }
-    if (this.resp === Resp.Head && !this.respStarted) {
-      // Part of a head may be buffered, but nothing of it reached the client: still a clean 502.
-      const partial = this.respBuf !== null && this.respBuf.length > 0;
+    if (ex.resp === Resp.Head && !ex.respStarted) {
       // A pooled connection the server had already closed: a request with no body can go again.
-      if (!partial && up.reused && !this.retried && this.reqFraming.kind === "none") {
-        this.retried = true;
-        this.up = null;
-        up.close();
-        return this.connectUpstream();
+      if (up.reused && ex.retryable) {
+        ex.retried = true;
+        return this.connect(ex);
       }
-      const t = this.target!;
-      this.up = null;
-      up.close();
-      return this.fail(new HttpError(502, `upstream ${t.host}:${t.port} closed the connection ${partial ? "in the middle of the response head" : "before responding"}`));
+      // Part of a head may be buffered, but nothing of it reached the client: still a clean 502.
+      const when = ex.respHead.size > 0 ? "in the middle of the response head" : "before responding";
+      return this.fail(new HttpError(502, `upstream ${ex.target.host}:${ex.target.port} closed the connection ${when}`));
     }
-    if (this.resp === Resp.Done) {
-      // Response complete, request body still streaming: nothing more to relay.
-      this.up = null;
-      up.close();
-      return this.abort();
-    }
-    this.log("warn", "upstream closed in the middle of the response");
+    // Response complete with the request body still streaming: nothing more to relay.
+    if (ex.resp !== Resp.Done) this.log("warn", "upstream closed in the middle of the response");
     this.abort();
   }
 
   // ---- response side --------------------------------------------------------------------------
 
   /** Interim responses are read in a loop, not by recursion: one read may hold any number of them. */
-  private readResponseHead(buf: Uint8Array): void {
-    let next: Uint8Array | void = buf;
-    while (next !== undefined) next = this.readOneResponseHead(next);
+  private readResponseHeads(ex: Exchange): void {
+    while (ex.resp === Resp.Head && this.ex === ex && this.phase === Phase.Exchange) {
+      const found = ex.respHead.next();
+      if (found === null) return;
+      if (found instanceof HttpError) return this.badResponse(ex, upstreamFault(found, "head"));
+      const head = parseResponseHead(decodeHead(found.buf, found.span), this.ctx.config.limits);
+      if (head instanceof HttpError) return this.badResponse(ex, upstreamFault(head, "head"));
+      this.responseHead(ex, head);
+    }
   }
 
-  /** Returns what follows an interim response, to be read as the next head. */
-  private readOneResponseHead(buf: Uint8Array): Uint8Array | void {
-    const limits = this.ctx.config.limits;
-    const span = findHeadEnd(buf, 0, buf.length, this.respResume, limits);
-    if (span instanceof HttpError) return this.badResponse(new HttpError(502, `upstream sent an invalid response head: ${span.reason}`));
-    if (typeof span === "number") {
-      this.respBuf = buf;
-      this.respResume = span;
-      return;
-    }
-    this.respBuf = null;
-    this.respResume = 0;
-    const head = parseResponseHead(decodeHead(buf, span), limits);
-    if (head instanceof HttpError) return this.badResponse(head);
-    const rest = span.end === buf.length ? EMPTY : buf.subarray(span.end);
-    const req = this.req!;
+  private responseHead(ex: Exchange, head: ResponseHead): void {
     const connection = fieldTokens(head, "connection");
-
     if (head.status >= 100 && head.status < 200 && head.status !== 101) {
       // Interim responses (100 Continue, 103 Early Hints) are relayed; HTTP/1.0 clients never see them.
-      if (req.minor === 1) this.sendClient(withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1, connection }), null));
-      return rest.length > 0 ? rest : undefined;
+      if (ex.req.minor === 1) this.sendClient(ex, withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1, connection }), null));
+      return;
     }
     if (head.status === 101) {
-      if (!this.upgrade) return this.badResponse(new HttpError(502, "upstream switched protocols on a request that asked for no upgrade"));
-      return this.startUpgradeTunnel(head, connection, rest);
+      if (!ex.upgrade) return this.badResponse(ex, new HttpError(502, "upstream switched protocols on a request that asked for no upgrade"));
+      return this.upgradeTunnel(ex, head, connection);
     }
 
-    const framing = responseFraming(head, req.method);
-    if (framing instanceof HttpError) return this.badResponse(framing);
-    this.deadline = 0;
-    this.respFraming = framing;
-    this.respRemaining = framing.kind === "length" ? framing.length : 0;
-    this.respChunks = framing.kind === "chunked" ? new ChunkedScanner(502) : null;
+    const framing = responseFraming(head, ex.req.method);
+    if (framing instanceof HttpError) return this.badResponse(ex, upstreamFault(framing, "head"));
+    this.disarm();
+    ex.respBody = new BodyMeter(framing);
     const upstreamClose = head.minor === 0 || connection.includes("close");
-    this.upstreamReusable = !upstreamClose && framing.kind !== "close" && req.minor === 1;
-    if (framing.kind === "close" || !this.reqDone || this.ctx.draining) this.keepAlive = false;
-    const headText = serializeResponseHead(head, { keepAlive: this.keepAlive, clientMinor: req.minor, connection });
-    this.resp = framing.kind === "none" ? Resp.Done : Resp.Body;
-    if (this.resp === Resp.Done && rest.length > 0) this.upstreamReusable = false;
+    ex.reusable = !upstreamClose && framing.kind !== "close" && ex.req.minor === 1;
+    if (framing.kind === "close" || !ex.reqBody.done || this.ctx.draining) ex.keepAlive = false;
+    const headText = serializeResponseHead(head, { keepAlive: ex.keepAlive, clientMinor: ex.req.minor, connection });
+    ex.resp = ex.respBody.done ? Resp.Done : Resp.Body;
     // Validate the first body bytes before anything is sent: while nothing is, a bad body is a 502.
-    const body = this.resp === Resp.Body && rest.length > 0 ? this.takeResponseBody(rest) : null;
-    if (body instanceof HttpError) return this.badResponse(new HttpError(502, `upstream sent an ${body.reason}`));
-    this.respStarted = true;
+    const rest = ex.respHead.take();
+    const body = rest === null ? null : this.meterResponse(ex, rest);
+    if (body instanceof HttpError) return this.badResponse(ex, upstreamFault(body, "body"));
+    ex.respStarted = true;
     const coalesce = body !== null && body.length <= COALESCE_BYTES;
-    this.sendClient(withHead(headText, coalesce ? body : null));
-    if (body !== null && !coalesce) this.sendClient(body);
-    // takeResponseBody may have reached the end of the body.
-    if ((this.resp as Resp) === Resp.Done) this.finishExchange();
+    this.sendClient(ex, withHead(headText, coalesce ? body : null));
+    if (body !== null && !coalesce) this.sendClient(ex, body);
+    if (ex.resp === Resp.Done) this.finishExchange(ex);
   }
 
-  /** The part of `buf` that belongs to the response body; flips `resp` to Done at its end. */
-  private takeResponseBody(buf: Uint8Array): Uint8Array | HttpError {
-    let n: number;
-    if (this.respChunks !== null) {
-      const r = this.respChunks.scan(buf, 0, buf.length);
-      if (r instanceof HttpError) {
-        this.log("warn", r.reason);
-        return r;
-      }
-      n = r;
-      if (this.respChunks.done) this.resp = Resp.Done;
-    } else if (this.respFraming.kind === "length") {
-      n = Math.min(this.respRemaining, buf.length);
-      this.respRemaining -= n;
-      if (this.respRemaining === 0) this.resp = Resp.Done;
-    } else {
-      n = buf.length;
-    }
-    if (n < buf.length) this.upstreamReusable = false;
+  /** The part of `buf` that belongs to the response body; bytes beyond it make the upstream unusable. */
+  private meterResponse(ex: Exchange, buf: Uint8Array): Uint8Array | null | HttpError {
+    const n = ex.resp === Resp.Done ? 0 : ex.respBody!.take(buf);
+    if (n instanceof HttpError) return n;
+    if (ex.respBody!.done) ex.resp = Resp.Done;
+    if (n < buf.length) ex.reusable = false;
+    if (n === 0) return null;
     return n === buf.length ? buf : buf.subarray(0, n);
   }
 
-  private forwardResponseBody(buf: Uint8Array): void {
-    const body = this.takeResponseBody(buf);
-    if (body instanceof HttpError) return this.abort();
-    this.sendClient(body);
-    if (this.resp === Resp.Done) this.finishExchange();
+  private forwardResponseBody(ex: Exchange, buf: Uint8Array): void {
+    const body = this.meterResponse(ex, buf);
+    if (body instanceof HttpError) {
+      this.log("warn", `upstream sent an ${body.reason}`);
+      return this.abort();
+    }
+    if (body !== null) this.sendClient(ex, body);
+    if (ex.resp === Resp.Done) this.finishExchange(ex);
   }
 
-  private sendClient(data: Uint8Array): void {
-    if (!this.out.send(data) && this.up !== null && !this.upstreamPaused) {
-      this.upstreamPaused = true;
-      this.up.socket.pause();
+  private sendClient(ex: Exchange, data: Uint8Array): void {
+    if (!this.out.send(data) && ex.up !== null && !ex.upstreamPaused) {
+      ex.upstreamPaused = true;
+      ex.up.socket.pause();
     }
   }
 
   /** Both directions of the exchange are complete (or the response is and the client must go). */
-  private finishExchange(): void {
-    const up = this.up;
-    this.up = null;
+  private finishExchange(ex: Exchange): void {
+    const up = ex.up;
+    ex.up = null;
     if (up !== null) {
-      if (this.upstreamReusable && this.reqDone) {
-        if (this.upstreamPaused) up.socket.resume();
+      if (ex.reusable && ex.reqBody.done) {
+        if (ex.upstreamPaused) up.socket.resume();
         this.ctx.pool.release(up);
       } else {
         up.close();
       }
     }
-    this.upstreamPaused = false;
-    this.req = null;
-    this.reqHead = null;
-    // fail() answers only while nothing of a response went out; that is a question about the next
-    // exchange now, whose errors (routing, parsing) come before startExchange resets anything.
-    this.respStarted = false;
-    this.pausedForUpstream = false;
-    if (!this.keepAlive || !this.reqDone) {
+    this.ex = null;
+    this.pausedForUpstreamOutbox = false;
+    if (!ex.keepAlive || !ex.reqBody.done) {
       this.phase = Phase.Closed;
       this.out.closeWhenFlushed();
       return;
     }
     this.phase = Phase.Head;
-    this.updateBufferPause();
+    this.updateInputPause();
     this.processInput();
   }
 
   // ---- tunnels --------------------------------------------------------------------------------
 
-  private openTunnel(target: Target): void {
-    this.connecting = true;
-    this.resp = Resp.Head;
-    this.arm(this.ctx.config.limits.connectTimeout);
-    this.ctx.pool.connect(target, this).then(
-      (up) => {
-        if (!this.connecting || this.phase !== Phase.Exchange) return up.close();
-        this.connecting = false;
-        this.deadline = 0;
-        this.up = up;
-        this.sendClient(CONNECT_OK);
-        this.log("info", `tunnel to ${target.host}:${target.port}`);
-        this.enterTunnel(up);
-      },
-      (err: { code?: string; message?: string }) => {
-        if (!this.connecting) return;
-        this.connecting = false;
-        this.fail(new HttpError(502, `CONNECT: upstream ${target.host}:${target.port} ${connectFailure(err)}`));
-      },
-    );
+  private openTunnel(ex: Exchange, up: Upstream): void {
+    ex.up = up;
+    this.sendClient(ex, CONNECT_OK);
+    this.log("info", `tunnel to ${ex.target.host}:${ex.target.port}`);
+    this.enterTunnel(ex, up);
   }
 
-  private startUpgradeTunnel(head: ResponseHead, connection: string[], rest: Uint8Array): void {
-    this.deadline = 0;
-    this.sendClient(withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1, connection }), null));
-    if (rest.length > 0) this.sendClient(rest);
-    const t = this.target!;
-    this.log("info", `upgrade (${head.values[head.lower.indexOf("upgrade")] ?? "?"}) to ${t.host}:${t.port}`);
-    this.enterTunnel(this.up!);
+  private upgradeTunnel(ex: Exchange, head: ResponseHead, connection: string[]): void {
+    this.sendClient(ex, withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1, connection }), null));
+    const rest = ex.respHead.take();
+    if (rest !== null) this.sendClient(ex, rest);
+    this.log("info", `upgrade (${head.values[head.lower.indexOf("upgrade")] ?? "?"}) to ${ex.target.host}:${ex.target.port}`);
+    this.enterTunnel(ex, ex.up!);
   }
 
-  private enterTunnel(up: Upstream): void {
+  /** From here on the splice owns both sockets and their events; this connection only tears down. */
+  private enterTunnel(ex: Exchange, up: Upstream): void {
     this.phase = Phase.Tunnel;
-    this.deadline = 0;
+    this.disarm();
     this.ctx.deadlines.remove(this);
-    this.pausedForBuffer = false;
-    this.pausedForUpstream = false;
+    this.pausedForInput = false;
+    this.pausedForUpstreamOutbox = false;
     this.updateClientPause();
-    this.tunnel = new Splice([this.out, up.out], () => this.teardown());
-    // The splice owns the upstream now (its events still arrive here): teardown must not cut it
-    // short while bytes queued for it are still flushing.
-    this.up = null;
+    const splice = new Splice([this.out, up.out], () => this.teardown());
+    this.events = splice;
+    up.owner = splice;
+    // The splice owns the upstream now: teardown must not cut it short while bytes queued for it
+    // are still flushing.
+    ex.up = null;
+    this.ex = null;
     // Bytes the client sent after the head go first, in order.
-    const early = this.inbuf;
-    this.inbuf = null;
-    if (early !== null && early.length > 0) this.tunnel.data(0, early);
-    if (this.clientEnded) this.tunnel.end(0);
+    const early = this.input.take();
+    if (early !== null) splice.data(0, early);
+    if (this.clientEnded) splice.end(0);
   }
 
   // ---- endings --------------------------------------------------------------------------------
@@ -587,71 +467,83 @@ export class ClientConnection implements UpstreamOwner, Expiring {
   /** Answer with the proxy's own error if nothing has been sent for this request, then close. */
   private fail(err: HttpError): void {
     if (this.phase === Phase.Closed) return;
-    if (this.respStarted) return this.abort();
+    if (this.ex?.respStarted) return this.abort();
     this.log(err.status >= 500 ? "warn" : "info", `${err.status} ${err.reason}`);
-    this.dropUpstream();
-    this.phase = Phase.Closed;
-    this.deadline = 0;
+    this.close();
     this.out.send(errorResponse(err));
     this.out.closeWhenFlushed();
   }
 
-  private badResponse(err: HttpError): void {
-    this.upstreamReusable = false;
+  private badResponse(ex: Exchange, err: HttpError): void {
+    ex.reusable = false;
     this.fail(err);
   }
 
   /** Something broke after the response started (or can never complete): close both, no pretending. */
   private abort(): void {
     if (this.phase === Phase.Closed) return;
-    this.dropUpstream();
-    this.phase = Phase.Closed;
+    this.close();
     this.socket.end();
   }
 
   private closeClient(): void {
     if (this.phase === Phase.Closed) return;
-    this.phase = Phase.Closed;
+    this.close();
     this.out.closeWhenFlushed();
   }
 
-  private dropUpstream(): void {
-    this.connecting = false;
-    this.upstreamPaused = false;
-    const up = this.up;
-    this.up = null;
+  /** No more exchanges: the upstream (if any) goes, the deadline with it. */
+  private close(): void {
+    if (this.ex !== null) this.dropUpstream(this.ex);
+    this.phase = Phase.Closed;
+    this.disarm();
+  }
+
+  private dropUpstream(ex: Exchange): void {
+    ex.connecting = false;
+    ex.upstreamPaused = false;
+    const up = ex.up;
+    ex.up = null;
     up?.close();
   }
 
   /** The client socket is gone: release everything it held. */
   private teardown(): void {
-    this.dropUpstream();
+    if (this.ex !== null) this.dropUpstream(this.ex);
     this.phase = Phase.Closed;
-    this.tunnel = null;
-    this.inbuf = null;
+    this.input.take();
     this.ctx.deadlines.remove(this);
   }
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  private arm(seconds: number): void {
+  private arm(kind: Deadline): void {
+    const l = this.ctx.config.limits;
+    const seconds =
+      kind === Deadline.Idle || kind === Deadline.Body ? l.idleTimeout
+      : kind === Deadline.Head ? l.headTimeout
+      : kind === Deadline.Connect ? l.connectTimeout
+      : l.upstreamTimeout;
+    this.deadlineKind = kind;
     this.deadline = this.ctx.deadlines.after(seconds);
   }
 
-  private armIdle(): void {
-    this.arm(this.ctx.config.limits.idleTimeout);
+  private disarm(): void {
+    this.deadlineKind = Deadline.None;
+    this.deadline = 0;
   }
 
   /** Bytes we cannot pass on yet (pipelined requests, a body while connecting) beyond one head's
    * worth wait in the kernel, not in our memory. */
-  private updateBufferPause(): void {
-    const waiting = this.phase === Phase.Exchange && (this.reqDone || this.up === null);
-    this.pausedForBuffer = waiting && this.inbuf !== null && this.inbuf.length > this.ctx.config.limits.maxHeadBytes;
+  private updateInputPause(): void {
+    const ex = this.ex;
+    const waiting = this.phase === Phase.Exchange && ex !== null && (ex.reqBody.done || ex.up === null);
+    this.pausedForInput = waiting && this.input.size > this.ctx.config.limits.maxHeadBytes;
     this.updateClientPause();
   }
 
   private updateClientPause(): void {
-    const want = this.pausedForBuffer || this.pausedForUpstream;
+    const want = this.pausedForInput || this.pausedForUpstreamOutbox;
     if (want === this.clientPaused) return;
     this.clientPaused = want;
     if (want) this.socket.pause();
@@ -663,7 +555,7 @@ export class ClientConnection implements UpstreamOwner, Expiring {
   }
 
   private log(level: "info" | "warn", msg: string): void {
-    const t = this.target;
-    log[level](`${this.peer()}${t !== null ? ` -> ${t.host}:${t.port}` : ""}: ${msg}`);
+    const t = this.ex?.target;
+    log[level](`${this.peer()}${t !== undefined ? ` -> ${t.host}:${t.port}` : ""}: ${msg}`);
   }
 }

@@ -19,7 +19,7 @@ type Outcome = { kind: "ok"; end: number } | { kind: "need" } | { kind: "reject"
 
 /** Feeds `bytes` to one scanner in pieces ending at `cuts`; the first error or the end decides. */
 function scan(bytes: Uint8Array, cuts: number[]): Outcome {
-  const s = new ChunkedScanner(400);
+  const s = new ChunkedScanner();
   let at = 0;
   for (const to of [...cuts.filter((c) => c > 0 && c < bytes.length), bytes.length]) {
     const n = s.scan(bytes, at, to);

@@ -27,7 +27,7 @@ type FramingOf<H> = (head: H) => Framing | HttpError;
  * offsets; the whole input is the last piece). The head search resumes like the connection does;
  * the chunked scanner sees each piece once.
  */
-function message<H>(bytes: Uint8Array, cuts: number[], limits: HeadLimits, parse: HeadParse<H>, framingOf: FramingOf<H>, errorStatus: number): OurVerdict<H> {
+function message<H>(bytes: Uint8Array, cuts: number[], limits: HeadLimits, parse: HeadParse<H>, framingOf: FramingOf<H>): OurVerdict<H> {
   const ends = [...cuts.filter((c) => c > 0 && c < bytes.length), bytes.length];
   let resume = 0;
   let span: HeadSpan | null = null;
@@ -56,7 +56,7 @@ function message<H>(bytes: Uint8Array, cuts: number[], limits: HeadLimits, parse
       if (bytes.length - headEnd < framing.length) return { kind: "need" };
       return { kind: "ok", head, headEnd, framing, end: headEnd + framing.length };
     case "chunked": {
-      const scanner = new ChunkedScanner(errorStatus);
+      const scanner = new ChunkedScanner();
       let at = headEnd;
       for (; piece < ends.length && !scanner.done; piece++) {
         const to = Math.max(at, ends[piece]!);
@@ -72,11 +72,13 @@ function message<H>(bytes: Uint8Array, cuts: number[], limits: HeadLimits, parse
 }
 
 export function ourRequest(bytes: Uint8Array, limits: HeadLimits, cuts: number[] = []): OurVerdict<RequestHead> {
-  return message(bytes, cuts, limits, parseRequestHead, requestFraming, 400);
+  return message(bytes, cuts, limits, parseRequestHead, requestFraming);
 }
 
 export function ourResponse(bytes: Uint8Array, limits: HeadLimits, toHead: boolean, cuts: number[] = []): OurVerdict<ResponseHead> {
-  return message(bytes, cuts, limits, parseResponseHead, (h) => responseFraming(h, toHead ? "HEAD" : "GET"), 502);
+  const v = message(bytes, cuts, limits, parseResponseHead, (h) => responseFraming(h, toHead ? "HEAD" : "GET"));
+  // The connection answers every refused response with 502 (errors.ts upstreamFault).
+  return v.kind === "reject" ? { ...v, status: 502 } : v;
 }
 
 /** A comparable summary of a verdict: kind, and for "ok" the head fields and both offsets. */

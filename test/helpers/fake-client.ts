@@ -70,23 +70,23 @@ export class FakeClient {
 
   /** The client sends bytes. */
   send(data: string | Uint8Array): void {
-    this.conn.onData(typeof data === "string" ? Buffer.from(data, "latin1") : Buffer.from(data));
+    this.conn.events.onData(typeof data === "string" ? Buffer.from(data, "latin1") : Buffer.from(data));
   }
 
   /** The client half-closed (FIN). */
   end(): void {
-    this.conn.onEnd();
+    this.conn.events.onEnd();
   }
 
   /** The client read what the proxy sent: its send buffer has room again. */
   drain(): void {
     this.socket.drainKernel();
-    this.conn.onDrain();
+    this.conn.events.onDrain();
   }
 
   /** The client socket closed. */
   close(): void {
-    this.conn.onClose();
+    this.conn.events.onClose();
   }
 
   /** Time passes; every deadline due by then fires. */
