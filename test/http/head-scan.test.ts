@@ -9,7 +9,7 @@ import { findHeadEnd, type HeadLimits, type HeadSpan } from "../../src/http/head
 import { CMUX_INTERNAL, CMUX_OTHER, HeadScan, KNOWN, known, OTHER } from "../../src/http/head-scan";
 import { fuzzIterations, withSeed } from "../fuzz/prng";
 import { LIMITS, randomRequests, randomResponses, tableHeads, type CorpusHead } from "../oracle/corpus";
-import { decodeHead, parseRequestHead, parseResponseHead } from "../oracle/string-head-parser";
+import { decodeHead, parseRequestHead, parseResponseHead, type Fields, type ResponseHead } from "../oracle/string-head-parser";
 import { isInternalHeader } from "../oracle/string-rewrite";
 
 const FILE = "test/http/head-scan.test.ts";
@@ -43,13 +43,25 @@ function place(raw: string, at: number, limits: HeadLimits): { buf: Uint8Array; 
 
 function oracleView(side: Side, buf: Uint8Array, span: HeadSpan, limits: HeadLimits): unknown {
   const text = decodeHead(buf, span);
-  const h = side === "request" ? parseRequestHead(text, limits) : parseResponseHead(text, limits);
-  if (h instanceof HttpError) return { status: h.status, reason: h.reason };
-  const start = "method" in h ? [h.method, h.target, h.minor] : [h.status, h.reason, h.minor];
+  let start: unknown[];
+  let fields: Fields;
+  if (side === "request") {
+    const h = parseRequestHead(text, limits);
+    if (h instanceof HttpError) return { status: h.status, reason: h.reason };
+    start = [h.method, h.target, h.minor];
+    fields = h;
+  } else {
+    const h: ResponseHead | HttpError = parseResponseHead(text, limits);
+    if (h instanceof HttpError) return { status: h.status, reason: h.reason };
+    const r = h as ResponseHead;
+    start = [r.status, r.reason, r.minor];
+    fields = r;
+  }
+  const ids = fields.lower.map(expectedId);
   return {
     start,
-    fields: h.names.map((n, i) => [n, h.values[i], expectedId(h.lower[i]!)]),
-    known: h.lower.flatMap((l, i) => (expectedId(l) <= KNOWN.length && expectedId(l) !== OTHER ? [[l, h.values[i]]] : [])),
+    fields: fields.names.map((n, i) => [n, fields.values[i], ids[i]]),
+    known: fields.lower.flatMap((l, i) => (ids[i] !== OTHER && ids[i]! <= KNOWN.length ? [[l, fields.values[i]]] : [])),
   };
 }
 
