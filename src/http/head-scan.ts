@@ -59,6 +59,18 @@ export function known(name: KnownName): number {
   return KNOWN.indexOf(name) + 1;
 }
 
+/** A set of ids as the bits of one number (for `knownFields` and `seen`). */
+export function idSet(names: readonly KnownName[]): number {
+  let bits = 0;
+  for (const n of names) bits |= 1 << known(n);
+  return bits;
+}
+
+/** What routing, framing and the keep-alive and upgrade decisions read from a request. */
+export const REQUEST_FIELDS = idSet(["host", "connection", "content-length", "transfer-encoding", "upgrade", "x-cmux-port-internal", "x-cmux-workspace-internal"]);
+/** What framing and the keep-alive and upgrade decisions read from a response. */
+export const RESPONSE_FIELDS = idSet(["connection", "content-length", "transfer-encoding", "upgrade"]);
+
 /** Candidates by name length: [bytes, id] pairs. */
 const BY_LENGTH: [Uint8Array, number][][] = [];
 for (let i = 0; i < KNOWN.length; i++) {
@@ -93,8 +105,13 @@ const METHOD_NAMES = METHODS.map((b) => b.toString("latin1"));
 
 const INITIAL_CAPACITY = 32;
 
+/** Bun's Buffer has Node's latin1Slice: toString("latin1", ...) without the argument parsing. */
+interface Latin1Buffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
 function latin1(buf: Buffer, from: number, to: number): string {
-  return buf.toString("latin1", from, to);
+  return (buf as Latin1Buffer).latin1Slice(from, to);
 }
 
 /** JSON-escaped, at most 40 chars: the part of an offending line an error quotes. */
@@ -175,31 +192,40 @@ export class HeadScan {
   }
 
   /**
-   * Only the known fields, as the `Fields` the routing and framing functions read: their lowercase
-   * names (constant strings) and decoded values, in order. Unknown fields are never decoded.
+   * The fields whose id has its bit set in `ids`, as the `Fields` the routing and framing functions
+   * read: their lowercase names (constant strings) and decoded values, in order. No other field is
+   * decoded.
    */
-  knownFields(): Fields {
+  knownFields(ids: number): Fields {
     const names: string[] = [];
     const values: string[] = [];
-    for (let i = 0; i < this.count; i++) {
-      const id = this.id[i]!;
-      if (id === OTHER || id > KNOWN.length) continue;
-      names.push(KNOWN[id - 1]!);
-      values.push(this.value(i));
-    }
+    this.collect(ids, names, values);
     return { names, lower: names, values };
   }
 
-  /** The request as a `RequestHead` of its known fields (see `knownFields`). */
-  requestHead(): RequestHead {
-    const f = this.knownFields();
-    return { method: this.method(), target: this.target(), minor: this.minor, names: f.names, lower: f.lower, values: f.values };
+  /** The request as a `RequestHead` of the fields in `ids` (see `knownFields`). */
+  requestHead(ids = REQUEST_FIELDS): RequestHead {
+    const names: string[] = [];
+    const values: string[] = [];
+    this.collect(ids, names, values);
+    return { method: this.method(), target: this.target(), minor: this.minor, names, lower: names, values };
   }
 
-  /** The response as a `ResponseHead` of its known fields (see `knownFields`). */
-  responseHead(): ResponseHead {
-    const f = this.knownFields();
-    return { status: this.status, reason: this.reason(), minor: this.minor, names: f.names, lower: f.lower, values: f.values };
+  /** The response as a `ResponseHead` of the fields in `ids` (see `knownFields`). */
+  responseHead(ids = RESPONSE_FIELDS): ResponseHead {
+    const names: string[] = [];
+    const values: string[] = [];
+    this.collect(ids, names, values);
+    return { status: this.status, reason: this.reason(), minor: this.minor, names, lower: names, values };
+  }
+
+  private collect(ids: number, names: string[], values: string[]): void {
+    for (let i = 0; i < this.count; i++) {
+      const id = this.id[i]!;
+      if (((ids >>> id) & 1) === 0 || id === OTHER || id > KNOWN.length) continue;
+      names.push(KNOWN[id - 1]!);
+      values.push(this.value(i));
+    }
   }
 
   /** Scans the request head `span` of `buf`; null when it is well formed, else the error to answer. */

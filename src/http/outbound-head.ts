@@ -41,10 +41,20 @@ const NEVER_LISTED = new Set(["content-length", "transfer-encoding", "host"]);
 const HOP_BY_HOP_NAMES = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]);
 
 const NONE: readonly string[] = [];
-const CRLF = "\r\n";
-const UPGRADE_LINE = "Connection: Upgrade\r\n";
-const CLOSE_LINE = "Connection: close\r\n";
-const KEEP_ALIVE_LINE = "Connection: keep-alive\r\n";
+const UPGRADE_LINE = Buffer.from("Connection: Upgrade\r\n", "latin1");
+const CLOSE_LINE = Buffer.from("Connection: close\r\n", "latin1");
+const KEEP_ALIVE_LINE = Buffer.from("Connection: keep-alive\r\n", "latin1");
+const NO_LINE = Buffer.alloc(0);
+const HTTP11 = Buffer.from("HTTP/1.1 ", "latin1");
+// Below this many bytes a plain loop copies faster than a call into native code.
+const SHORT_COPY = 48;
+
+/** src[from, to) to out[at...]; returns the offset after it. */
+function copy(src: Uint8Array, from: number, to: number, out: Buffer, at: number): number {
+  if (to - from > SHORT_COPY) return at + (src as Buffer).copy(out, at, from, to);
+  for (let i = from; i < to; i++) out[at++] = src[i]!;
+  return at;
+}
 
 /** Per field line: where its written value ends, or -1 when the line is dropped. Reused across heads. */
 let valueTo = new Int32Array(64);
@@ -129,22 +139,22 @@ function writeFields(scan: HeadScan, out: Buffer, at: number): number {
     if (vs === ne + 2 && b[ne + 1] === SP && ve === scan.valueEnd[i] && scan.lineEnd[i] === ve + 2) {
       // The line is already `Name: value\r\n`.
       if (runTo !== ns) {
-        if (runFrom !== -1) at += b.copy(out, at, runFrom, runTo);
+        if (runFrom !== -1) at = copy(b, runFrom, runTo, out, at);
         runFrom = ns;
       }
       runTo = ve + 2;
       continue;
     }
-    if (runFrom !== -1) at += b.copy(out, at, runFrom, runTo);
+    if (runFrom !== -1) at = copy(b, runFrom, runTo, out, at);
     runFrom = runTo = -1;
-    at += b.copy(out, at, ns, ne);
+    at = copy(b, ns, ne, out, at);
     out[at++] = 58;
     out[at++] = SP;
-    at += b.copy(out, at, vs, ve);
+    at = copy(b, vs, ve, out, at);
     out[at++] = 13;
     out[at++] = 10;
   }
-  if (runFrom !== -1) at += b.copy(out, at, runFrom, runTo);
+  if (runFrom !== -1) at = copy(b, runFrom, runTo, out, at);
   return at;
 }
 
@@ -155,15 +165,17 @@ function appendedBytes(append: readonly string[] | undefined): number {
 }
 
 /** The added lines, the proxy's Connection line, the empty line, then the body bytes. */
-function finish(out: Buffer, at: number, append: readonly string[] | undefined, connection: string, body: Uint8Array | null): Buffer {
+function finish(out: Buffer, at: number, append: readonly string[] | undefined, connection: Buffer, body: Uint8Array | null): Buffer {
   if (append !== undefined) {
     for (const line of append) {
       at += out.write(line, at, "latin1");
-      at += out.write(CRLF, at, "latin1");
+      out[at++] = 13;
+      out[at++] = 10;
     }
   }
-  if (connection !== "") at += out.write(connection, at, "latin1");
-  at += out.write(CRLF, at, "latin1");
+  at = copy(connection, 0, connection.length, out, at);
+  out[at++] = 13;
+  out[at++] = 10;
   if (body !== null) out.set(body, at);
   return out;
 }
@@ -181,15 +193,15 @@ export function requestHeadBytes(scan: HeadScan, opts: OutboundRequest, body: Ui
     const o = originForm(t);
     if (o !== t) target = o;
   }
-  const connection = opts.upgrade ? UPGRADE_LINE : scan.minor === 0 ? CLOSE_LINE : "";
+  const connection = opts.upgrade ? UPGRADE_LINE : scan.minor === 0 ? CLOSE_LINE : NO_LINE;
   const lineBytes = target === null ? lineTo - lineFrom : scan.methodEnd - lineFrom + 1 + target.length + 11;
   const size = lineBytes + planFields(scan, opts, opts.upgrade) + appendedBytes(opts.append) + connection.length + 2;
   const out = Buffer.allocUnsafe(size + (body === null ? 0 : body.length));
   let at: number;
   if (target === null) {
-    at = b.copy(out, 0, lineFrom, lineTo);
+    at = copy(b, lineFrom, lineTo, out, 0);
   } else {
-    at = b.copy(out, 0, lineFrom, scan.methodEnd);
+    at = copy(b, lineFrom, scan.methodEnd, out, 0);
     at += out.write(` ${target} HTTP/1.${scan.minor}\r\n`, at, "latin1");
   }
   at = writeFields(scan, out, at);
@@ -202,16 +214,16 @@ export function responseHeadBytes(scan: HeadScan, opts: OutboundResponse, body: 
   // Always `HTTP/1.1 <status> <reason>`: the status as a number (a leading zero goes), the reason as it came.
   const status = scan.status >= 100 ? null : String(scan.status);
   const reasonBytes = scan.reasonEnd - scan.reasonStart;
-  const connection = switching ? UPGRADE_LINE : !opts.keepAlive ? CLOSE_LINE : opts.clientMinor === 0 ? KEEP_ALIVE_LINE : "";
+  const connection = switching ? UPGRADE_LINE : !opts.keepAlive ? CLOSE_LINE : opts.clientMinor === 0 ? KEEP_ALIVE_LINE : NO_LINE;
   const lineBytes = 9 + (status === null ? 3 : status.length) + 1 + reasonBytes + 2;
   const size = lineBytes + planFields(scan, opts, switching) + appendedBytes(opts.append) + connection.length + 2;
   const out = Buffer.allocUnsafe(size + (body === null ? 0 : body.length));
   const b = scan.buf;
-  let at = out.write("HTTP/1.1 ", 0, "latin1");
-  if (status === null) at += b.copy(out, at, scan.start + 9, scan.start + 12);
+  let at = copy(HTTP11, 0, HTTP11.length, out, 0);
+  if (status === null) at = copy(b, scan.start + 9, scan.start + 12, out, at);
   else at += out.write(status, at, "latin1");
   out[at++] = SP;
-  at += b.copy(out, at, scan.reasonStart, scan.reasonEnd);
+  at = copy(b, scan.reasonStart, scan.reasonEnd, out, at);
   out[at++] = 13;
   out[at++] = 10;
   at = writeFields(scan, out, at);

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { HttpError } from "../../src/http/errors";
 import { findHeadEnd, type HeadLimits, type HeadSpan } from "../../src/http/head-parser";
-import { CMUX_INTERNAL, CMUX_OTHER, HeadScan, KNOWN, known, OTHER } from "../../src/http/head-scan";
+import { CMUX_INTERNAL, CMUX_OTHER, HeadScan, idSet, KNOWN, known, OTHER, REQUEST_FIELDS } from "../../src/http/head-scan";
 import { fuzzIterations, withSeed } from "../fuzz/prng";
 import { LIMITS, randomRequests, randomResponses, tableHeads, type CorpusHead } from "../oracle/corpus";
 import { decodeHead, parseRequestHead, parseResponseHead, type Fields, type ResponseHead } from "../oracle/string-head-parser";
@@ -72,7 +72,7 @@ function scanView(side: Side, buf: Uint8Array, span: HeadSpan, limits: HeadLimit
   if (err !== null) return { status: err.status, reason: err.reason };
   const start = side === "request" ? [scan.method(), scan.target(), scan.minor] : [scan.status, scan.reason(), scan.minor];
   const fields = Array.from({ length: scan.count }, (_, i) => [scan.name(i), scan.value(i), scan.id[i]]);
-  const k = scan.knownFields();
+  const k = scan.knownFields(-1);
   for (let id = 0; id <= CMUX_OTHER; id++) expect(scan.has(id)).toBe(fields.some((f) => f[2] === id));
   return { start, fields, known: k.lower.map((l, i) => [l, k.values[i]]) };
 }
@@ -137,6 +137,21 @@ describe("head-scan agrees with the string parser", () => {
       }
       expect(compared).toBeGreaterThan(N / 2);
     });
+  });
+});
+
+describe("knownFields decodes only the fields asked for", () => {
+  const raw = "GET / HTTP/1.1\r\nHost: a\r\nCookie: c=1\r\nX: y\r\nConnection: close\r\nAccept: */*\r\nX-Cmux-Port-Internal: 1\r\n\r\n";
+  test.each([
+    ["what a request is routed and framed by", REQUEST_FIELDS, [["host", "a"], ["connection", "close"], ["x-cmux-port-internal", "1"]]],
+    ["a set of two", idSet(["cookie", "accept"]), [["cookie", "c=1"], ["accept", "*/*"]]],
+    ["none", 0, []],
+  ] as [string, number, [string, string][]][])("%s", (_name, ids, expected) => {
+    const buf = bytes(raw);
+    expect(scan.scanRequest(buf, findHeadEnd(buf, 0, buf.length, 0, LIMITS) as HeadSpan, LIMITS)).toBeNull();
+    const f = scan.knownFields(ids);
+    expect(f.lower.map((l, i) => [l, f.values[i]])).toEqual(expected);
+    expect(scan.requestHead(ids).values).toEqual(expected.map((e) => e[1]));
   });
 });
 
