@@ -1,5 +1,6 @@
 // Where a Bun proxy's base memory goes: builds a hello-world Bun.listen echo and cmux-proxy in
-// several ways (bun run, compiled, --minify, --bytecode, with consola and citty imported), starts
+// several ways (bun run, compiled, --minify, --bytecode; the echo also writing one line with
+// console.error or process.stderr, or parsing its flags with citty), starts
 // each, waits for one echoed round trip (or one proxied request) and a settle, and prints its RSS
 // split as /proc/<pid>/smaps_rollup splits it: anonymous memory (heaps, JIT) and file-backed
 // pages (the executable's code and embedded sources it touched).
@@ -18,11 +19,14 @@ const RUNS = 3;
 const HELLO = `const port = Number(process.argv[2]);
 Bun.listen({ hostname: "127.0.0.1", port, socket: { data(s, d) { s.write(d); } } });
 `;
-const WITH_CONSOLA = `import { createConsola } from "consola";\nconst log = createConsola({ level: 3 });\n${HELLO}log.info("listening");\n`;
-const WITH_CITTY = `import { defineCommand, runMain } from "citty";\nimport { createConsola } from "consola";\nconst log = createConsola({ level: 3 });
+// Bun's console writes natively; process.stderr is Node's stream machinery (what consola, the
+// logger cmux-proxy used before, wrote with).
+const WITH_CONSOLE = `${HELLO}console.error("listening");\n`;
+const WITH_STDERR = `${HELLO}process.stderr.write("listening\\n");\n`;
+const WITH_CITTY = `import { defineCommand, runMain } from "citty";
 runMain(defineCommand({ meta: { name: "hello" }, args: { listen: { type: "string" } }, run() {
   Bun.listen({ hostname: "127.0.0.1", port: Number(process.argv[2]), socket: { data(s, d) { s.write(d); } } });
-  log.info("listening");
+  console.error("listening");
 } }));
 `;
 
@@ -43,7 +47,7 @@ function source(name: string, text: string): string {
 }
 
 const RELEASE = ["--minify", "--bytecode", "--format=esm"];
-const sources = { hello: source("hello", HELLO), consola: source("consola", WITH_CONSOLA), citty: source("citty", WITH_CITTY) };
+const sources = { hello: source("hello", HELLO), console: source("console", WITH_CONSOLE), stderr: source("stderr", WITH_STDERR), citty: source("citty", WITH_CITTY) };
 const variants: Variant[] = [];
 try {
   variants.push(
@@ -51,9 +55,9 @@ try {
     { name: "hello: compiled", cmd: ((b) => (p: number) => [b, String(p)])(build("hello", sources.hello, [])), probe: "echo" },
     { name: "hello: compiled --minify", cmd: ((b) => (p: number) => [b, String(p)])(build("hello-min", sources.hello, ["--minify"])), probe: "echo" },
     { name: "hello: compiled --minify --bytecode", cmd: ((b) => (p: number) => [b, String(p)])(build("hello-bc", sources.hello, RELEASE)), probe: "echo" },
-    { name: "hello + consola: compiled --minify", cmd: ((b) => (p: number) => [b, String(p)])(build("consola-min", sources.consola, ["--minify"])), probe: "echo" },
-    { name: "hello + consola + citty: compiled --minify", cmd: ((b) => (p: number) => [b, String(p)])(build("citty-min", sources.citty, ["--minify"])), probe: "echo" },
-    { name: "hello + consola + citty: compiled --minify --bytecode", cmd: ((b) => (p: number) => [b, String(p)])(build("citty-bc", sources.citty, RELEASE)), probe: "echo" },
+    { name: "hello + a console.error line: compiled --minify", cmd: ((b) => (p: number) => [b, String(p)])(build("console-min", sources.console, ["--minify"])), probe: "echo" },
+    { name: "hello + a process.stderr line: compiled --minify", cmd: ((b) => (p: number) => [b, String(p)])(build("stderr-min", sources.stderr, ["--minify"])), probe: "echo" },
+    { name: "hello + citty: compiled --minify", cmd: ((b) => (p: number) => [b, String(p)])(build("citty-min", sources.citty, ["--minify"])), probe: "echo" },
     { name: "cmux-proxy: bun src/cli.ts", cmd: (p) => [process.execPath, `${repo}/src/cli.ts`, "--listen", `${HOST}:${p}`], probe: "proxy" },
     { name: "cmux-proxy: compiled --minify (as the bench builds it)", cmd: ((b) => (p: number) => [b, "--listen", `${HOST}:${p}`])(build("cmux-min", `${repo}/src/cli.ts`, ["--minify"])), probe: "proxy" },
     { name: "cmux-proxy: compiled --minify --bytecode (release)", cmd: ((b) => (p: number) => [b, "--listen", `${HOST}:${p}`])(build("cmux-bc", `${repo}/src/cli.ts`, RELEASE)), probe: "proxy" },
