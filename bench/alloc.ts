@@ -6,7 +6,7 @@
 // JSC cells allocated are counted from `bun:jsc` heapStats().objectTypeCounts, which counts every
 // cell allocated since the last collection: a window of a few hundred exchanges right after a full
 // GC, checked to scale linearly (a collection inside the window would break that and is reported).
-// Time per exchange (GC included) is the fastest of five loops of 50,000.
+// Time per exchange (GC included) is the fastest of five loops of 50,000, measured before any of that.
 //
 // Usage: bun bench/alloc.ts            (prints a Markdown table; --json for one JSON line)
 import { gcAndSweep, heapStats } from "bun:jsc";
@@ -126,27 +126,37 @@ function total(c: Record<string, number>): number {
 
 type Measured = { cellsPerExchange: number; byType: Record<string, number>; linear: boolean; nsPerExchange: number };
 
-function measure(run: (p: Pair) => void, p: Pair): Measured {
+/** The fastest of five loops of 50,000 exchanges (GC included): on a shared machine the others are slowed by other work. */
+function timePerExchange(run: (p: Pair) => void, p: Pair): number {
   for (let i = 0; i < 50_000; i++) run(p); // let the JIT settle
+  const iterations = 50_000;
+  let best = Infinity;
+  for (let rep = 0; rep < 5; rep++) {
+    const t0 = Bun.nanoseconds();
+    for (let i = 0; i < iterations; i++) run(p);
+    best = Math.min(best, (Bun.nanoseconds() - t0) / iterations);
+  }
+  return best;
+}
+
+function cellsPerExchange(run: (p: Pair) => void, p: Pair, ns: number): Measured {
   const n = 200;
   const one = window(run, p, n);
   const two = window(run, p, 2 * n);
   // Doubling the window doubles the count unless a collection ran inside it.
   const linear = Math.abs(total(two) - 2 * total(one)) <= 0.05 * total(two) + 8;
   const byType: Record<string, number> = {};
-  for (const [k, v] of Object.entries(two)) if (Math.abs(v / (2 * n)) >= 0.05) byType[k] = Math.round((v / (2 * n)) * 100) / 100;
-  // The fastest of five runs: on a shared machine the others are slowed by other work.
-  const iterations = 50_000;
-  let nsPerExchange = Infinity;
-  for (let rep = 0; rep < 5; rep++) {
-    const t0 = Bun.nanoseconds();
-    for (let i = 0; i < iterations; i++) run(p);
-    nsPerExchange = Math.min(nsPerExchange, (Bun.nanoseconds() - t0) / iterations);
-  }
-  return { cellsPerExchange: total(two) / (2 * n), byType, linear, nsPerExchange };
+  for (const [k, v] of Object.entries(two)) if (v / (2 * n) >= 0.05) byType[k] = Math.round((v / (2 * n)) * 100) / 100;
+  return { cellsPerExchange: total(two) / (2 * n), byType, linear, nsPerExchange: ns };
 }
 
-const rows = PAIRS.map((p) => ({ pair: p.name, strings: measure(stringPath, p), bytes: measure(bytePath, p) }));
+// Timing first, for every pair and path: full GCs and heap statistics slow whatever runs after them.
+const times = PAIRS.map((p) => ({ strings: timePerExchange(stringPath, p), bytes: timePerExchange(bytePath, p) }));
+const rows = PAIRS.map((p, i) => ({
+  pair: p.name,
+  strings: cellsPerExchange(stringPath, p, times[i]!.strings),
+  bytes: cellsPerExchange(bytePath, p, times[i]!.bytes),
+}));
 
 if (process.argv.includes("--json")) {
   console.log(JSON.stringify(rows));
