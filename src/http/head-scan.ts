@@ -5,8 +5,8 @@
 // only when asked for. The outbound head is then copied range by range (outbound-head.ts).
 //
 // The strictness is exactly that of the string parser it replaces: the same heads are accepted, the
-// same are refused, with the same status and reason (test/http/head-scan.test.ts holds the
-// string parser as its oracle).
+// same are refused, with the same status and reason (test/http/head-scan.test.ts runs both over
+// the parser tables and the fuzz corpus, the string parser kept in test/oracle/).
 
 import { HttpError } from "./errors";
 import type { Fields, HeadLimits, HeadSpan, RequestHead, ResponseHead } from "./head-parser";
