@@ -2,7 +2,8 @@
 // proxy's whole process tree) and the check for other work competing with the bench.
 import { readdirSync, readFileSync } from "node:fs";
 
-export type Proc = { ppid: number; cpuTicks: number };
+/** CPU times in clock ticks (USER_HZ, 100 a second on Linux). */
+export type Proc = { ppid: number; cpuTicks: number; userTicks: number; systemTicks: number };
 
 export function processTable(): Map<number, Proc> {
   const table = new Map<number, Proc>();
@@ -13,7 +14,9 @@ export function processTable(): Map<number, Proc> {
       // The command name may hold spaces and parentheses: the fields start after the last ')',
       // with the state first; ppid, utime and stime follow at fixed places.
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      table.set(Number(name), { ppid: Number(f[1]), cpuTicks: Number(f[11]) + Number(f[12]) });
+      const user = Number(f[11]);
+      const system = Number(f[12]);
+      table.set(Number(name), { ppid: Number(f[1]), cpuTicks: user + system, userTicks: user, systemTicks: system });
     } catch {
       // exited while we listed it
     }
@@ -35,4 +38,18 @@ export function descendants(table: Map<number, Proc>, root: number): Set<number>
     }
   }
   return tree;
+}
+
+/** User and system CPU ticks of `root` and every process below it. */
+export function treeCpuTicks(root: number): { user: number; system: number } {
+  const table = processTable();
+  let user = 0;
+  let system = 0;
+  for (const pid of descendants(table, root)) {
+    const p = table.get(pid);
+    if (p === undefined) continue;
+    user += p.userTicks;
+    system += p.systemTicks;
+  }
+  return { user, system };
 }

@@ -2,6 +2,7 @@
 import { type Children, logTail, waitExit } from "./children";
 import { runWrk, type WrkResult } from "./clients/wrk";
 import { HOST } from "./net";
+import { treeCpuTicks } from "./procfs";
 import { treeRss } from "./rss";
 import type { ScenarioId, Settings } from "./settings";
 import type { System } from "./systems";
@@ -26,6 +27,11 @@ const KEEPALIVE_CONNS = 64;
 const CLOSE_CONNS = 64;
 const BULK_CONNS = 16;
 const WS_CONNS = 32;
+// A browser opens at most 6 connections per host; a mid-sized Vite app loads a few hundred modules.
+const PAGE_CONNS = 6;
+const PAGE_MODULES = 300;
+// /proc times are in USER_HZ ticks, 100 a second on Linux.
+const US_PER_TICK = 10_000;
 const bunScript = (name: string) => [process.execPath, `${import.meta.dir}/clients/${name}`];
 
 const rate = (n: number, r: WrkResult) => n / (r.duration_us / 1e6);
@@ -46,9 +52,35 @@ async function runClient(ctx: MeasureContext, name: string, args: string[], time
   return JSON.parse(line) as Record<string, number>;
 }
 
+/** wrk's run, and the proxy's user and kernel CPU time per request during it (none for direct). */
+async function wrkWithCpu(ctx: MeasureContext, sys: System, opts: WrkOpts) {
+  const pid = sys.pid();
+  const before = pid === undefined ? undefined : treeCpuTicks(pid);
+  const r = await wrkOn(ctx, sys, ctx.settings.seconds, opts);
+  const cpu: Record<string, number> = {};
+  if (pid !== undefined && before !== undefined) {
+    const after = treeCpuTicks(pid);
+    cpu.user_us = ((after.user - before.user) * US_PER_TICK) / r.requests;
+    cpu.sys_us = ((after.system - before.system) * US_PER_TICK) / r.requests;
+  }
+  return { r, cpu };
+}
+
 function wsPingPong(ctx: MeasureContext, sys: System, seconds: number) {
   const ep = sys.endpoint("ws");
   return runClient(ctx, "ws-pingpong", [String(ep.port), String(ep.target), String(WS_CONNS), String(seconds)], seconds * 1000 + 30_000);
+}
+
+function pageLoad(ctx: MeasureContext, sys: System, seconds: number) {
+  const ep = sys.endpoint("modules");
+  const args = [String(ep.port), String(ep.target), String(PAGE_CONNS), String(PAGE_MODULES), String(seconds)];
+  return runClient(ctx, "page-load", args, seconds * 1000 + 30_000);
+}
+
+function addedLatency(ctx: MeasureContext, sys: System, seconds: number) {
+  const ep = sys.endpoint("modules");
+  // The endpoint's target is the upstream's own port: the direct side of every pair.
+  return runClient(ctx, "added-latency", [String(ep.target), String(ep.port), String(seconds)], seconds * 1000 + 30_000);
 }
 
 /** One request through the system, so a fresh process has its code paths loaded before the baseline. */
@@ -129,11 +161,14 @@ export const SCENARIOS: Scenario[] = [
       { key: "rps", label: "a. small GET keep-alive", unit: "req/s", better: "higher" },
       { key: "p50_ms", label: "a. latency p50", unit: "ms", better: "lower" },
       { key: "p99_ms", label: "a. latency p99", unit: "ms", better: "lower" },
+      { key: "p999_ms", label: "a. latency p99.9", unit: "ms", better: "lower" },
+      { key: "user_us", label: "a. proxy user CPU per request", unit: "us", better: "lower" },
+      { key: "sys_us", label: "a. proxy kernel CPU per request", unit: "us", better: "lower" },
     ],
     warmup: async (ctx, sys) => void (await wrkOn(ctx, sys, ctx.settings.warmupSeconds, { path: "/", connections: KEEPALIVE_CONNS })),
     measure: async (ctx, sys) => {
-      const r = await wrkOn(ctx, sys, ctx.settings.seconds, { path: "/", connections: KEEPALIVE_CONNS });
-      return { rps: rate(r.requests, r), p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000 };
+      const { r, cpu } = await wrkWithCpu(ctx, sys, { path: "/", connections: KEEPALIVE_CONNS });
+      return { rps: rate(r.requests, r), p50_ms: r.p50_us / 1000, p99_ms: r.p99_us / 1000, p999_ms: r.p999_us / 1000, ...cpu };
     },
   },
   {
@@ -196,5 +231,23 @@ export const SCENARIOS: Scenario[] = [
     ],
     fresh: true,
     measure: idleRss,
+  },
+  {
+    id: "g",
+    title: `g. browser page load: ${PAGE_CONNS} keep-alive connections fetch ${PAGE_MODULES} modules (Chromium's request heads, Vite's response heads)`,
+    metrics: [{ key: "load_ms", label: `g. page load, ${PAGE_MODULES} modules`, unit: "ms", better: "lower" }],
+    warmup: async (ctx, sys) => void (await pageLoad(ctx, sys, ctx.settings.warmupSeconds)),
+    measure: async (ctx, sys) => ({ load_ms: (await pageLoad(ctx, sys, ctx.settings.seconds)).median_ms! }),
+  },
+  {
+    id: "h",
+    title: "h. added latency: one client, one request at a time, alternating between direct and the system",
+    metrics: [
+      { key: "added_p50_us", label: "h. latency added over direct, median", unit: "us", better: "lower" },
+      { key: "added_p99_us", label: "h. latency added over direct, p99", unit: "us", better: "lower" },
+      { key: "p50_us", label: "h. round trip through the system, median", unit: "us", better: "lower" },
+    ],
+    warmup: async (ctx, sys) => void (await addedLatency(ctx, sys, ctx.settings.warmupSeconds)),
+    measure: async (ctx, sys) => addedLatency(ctx, sys, ctx.settings.seconds),
   },
 ];

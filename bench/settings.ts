@@ -3,7 +3,7 @@
 // Many short rounds rather than a few long ones: on a shared machine a burst of other work spoils
 // one round, and the median of five shrugs off two spoiled rounds.
 
-export const SCENARIO_IDS = ["a", "b", "c", "d", "e", "f"] as const;
+export const SCENARIO_IDS = ["a", "b", "c", "d", "e", "f", "g", "h"] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export const SYSTEM_NAMES = [

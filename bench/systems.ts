@@ -76,7 +76,7 @@ function nginxPrefix(ctx: SystemContext, name: string) {
 
 const direct = (ctx: SystemContext): System => ({
   name: "direct",
-  scenarios: ["a", "b", "c", "d", "e"],
+  scenarios: ["a", "b", "c", "d", "e", "g"],
   start: async () => {},
   stop: async () => {},
   pid: () => undefined,
@@ -85,9 +85,9 @@ const direct = (ctx: SystemContext): System => ({
 });
 
 const nginxRouter = (ctx: SystemContext) =>
-  new ProcessSystem("nginx-router", ["a", "b", "c", "e", "f"], ctx, async (c, ports) => {
+  new ProcessSystem("nginx-router", ["a", "b", "c", "e", "f", "g", "h"], ctx, async (c, ports) => {
     const port = freePort();
-    const used = [c.upstreams.http, c.upstreams.post, c.upstreams.ws];
+    const used = [c.upstreams.http, c.upstreams.post, c.upstreams.ws, c.upstreams.modules];
     const vars = {
       port_map: used.map((p) => `        "${p}" port_${p};`).join("\n"),
       upstreams: used
@@ -97,7 +97,7 @@ const nginxRouter = (ctx: SystemContext) =>
     const child = await startNginx(c.children, {
       name: "nginx-router", template: "router", prefix: nginxPrefix(c, "nginx-router"), port, cpu: c.settings.proxyCpu, nofile: c.nofile, vars,
     });
-    ports.set("http", port).set("post", port).set("ws", port);
+    ports.set("http", port).set("post", port).set("ws", port).set("modules", port);
     return [child];
   });
 
@@ -156,14 +156,14 @@ function cmuxSystem(name: SystemName, scenarios: ScenarioId[], workerArgs: strin
           cmd: [c.cmuxBinary, "--listen", `${HOST}:${port}`, ...workerArgs, ...c.settings.cmuxArgs],
         });
         await waitForPort(port, child);
-        ports.set("http", port).set("post", port).set("ws", port).set("sink", port);
+        ports.set("http", port).set("post", port).set("ws", port).set("sink", port).set("modules", port);
         return [child];
       },
       true,
     );
 }
 
-const cmuxProxy = cmuxSystem("cmux-proxy", ["a", "b", "c", "d", "e", "f"], [], (c) => c.settings.proxyCpu);
+const cmuxProxy = cmuxSystem("cmux-proxy", ["a", "b", "c", "d", "e", "f", "g", "h"], [], (c) => c.settings.proxyCpu);
 // Two workers pinned to the proxy's one core would measure nothing new, so they get both cores,
 // which they share with the load generator and the upstream: this row says what a second worker
 // buys on this 2-core machine, not a like-for-like ratio to the pinned systems.

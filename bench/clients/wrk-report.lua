@@ -11,7 +11,7 @@ done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     '{"requests":%d,"duration_us":%d,"bytes":%d,"connect_errors":%d,"read_errors":%d,' ..
-    '"write_errors":%d,"status_errors":%d,"timeouts":%d,"p50_us":%.0f,"p99_us":%.0f}\n',
+    '"write_errors":%d,"status_errors":%d,"timeouts":%d,"p50_us":%.0f,"p99_us":%.0f,"p999_us":%.0f}\n',
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
-    e.timeout, latency:percentile(50), latency:percentile(99)))
+    e.timeout, latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))
 end

@@ -26,6 +26,7 @@ export type WrkResult = {
   timeouts: number;
   p50_us: number;
   p99_us: number;
+  p999_us: number;
 };
 
 export async function runWrk(children: Children, cpu: number, run: WrkRun): Promise<WrkResult> {

@@ -1,0 +1,231 @@
+// The outbound head as bytes: the scanned input head (head-scan.ts) copied range by range into one
+// buffer, dropped lines skipped, plus the lines the proxy adds, and the first body bytes behind it
+// (one allocation, one write). The rules are those of rewrite.ts, byte for byte: hop-by-hop fields
+// [RFC 9110 §7.6.1], the fields Connection names and the X-Cmux-*-Internal fields are dropped,
+// every other field is kept in order with the case of its name, repeated Content-Length goes on as
+// one, and a field line is written as `Name: value` (the value without its surrounding whitespace).
+
+import { CMUX_INTERNAL, type HeadScan, known } from "./head-scan";
+import { originForm } from "./rewrite";
+
+interface Outbound {
+  /** The head's Connection tokens (lowercased, as `fieldTokens` gives them): the fields they name go too. */
+  connection: readonly string[];
+  /** Whole field lines the proxy adds (`Name: value`, latin1, without CRLF), after the kept fields. */
+  append?: readonly string[];
+  /** Bit `id` set (a head-scan id): every field with that id is dropped too (a field the proxy replaces). */
+  drop?: number;
+}
+
+export interface OutboundRequest extends Outbound {
+  upgrade: boolean;
+}
+
+export interface OutboundResponse extends Outbound {
+  /** The client connection stays open after this response. */
+  keepAlive: boolean;
+  clientMinor: 0 | 1;
+}
+
+const TAB = 9;
+const SP = 32;
+const COMMA = 44;
+const SLASH = 47;
+
+const CONTENT_LENGTH = known("content-length");
+const UPGRADE = known("upgrade");
+const HOP_BY_HOP = (["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"] as const).reduce((m, n) => m | (1 << known(n)), 0);
+const ALWAYS_DROPPED = HOP_BY_HOP | (1 << known("x-cmux-port-internal")) | (1 << known("x-cmux-workspace-internal")) | (1 << CMUX_INTERNAL);
+// Connection may not remove what frames or routes the message: bodies are forwarded verbatim.
+const NEVER_LISTED = new Set(["content-length", "transfer-encoding", "host"]);
+const HOP_BY_HOP_NAMES = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]);
+
+const NONE: readonly string[] = [];
+const UPGRADE_LINE = Buffer.from("Connection: Upgrade\r\n", "latin1");
+const CLOSE_LINE = Buffer.from("Connection: close\r\n", "latin1");
+const KEEP_ALIVE_LINE = Buffer.from("Connection: keep-alive\r\n", "latin1");
+const NO_LINE = Buffer.alloc(0);
+const HTTP11 = Buffer.from("HTTP/1.1 ", "latin1");
+// Below this many bytes a plain loop copies faster than a call into native code.
+const SHORT_COPY = 48;
+
+/** src[from, to) to out[at...]; returns the offset after it. */
+function copy(src: Uint8Array, from: number, to: number, out: Buffer, at: number): number {
+  if (to - from > SHORT_COPY) return at + (src as Buffer).copy(out, at, from, to);
+  for (let i = from; i < to; i++) out[at++] = src[i]!;
+  return at;
+}
+
+/** Per field line: where its written value ends, or -1 when the line is dropped. Reused across heads. */
+let valueTo = new Int32Array(64);
+
+/** Connection tokens that can drop a field no other rule drops (usually none, or "close"). */
+function listedNames(tokens: readonly string[]): readonly string[] {
+  let out: string[] | null = null;
+  for (const t of tokens) {
+    if (HOP_BY_HOP_NAMES.has(t) || NEVER_LISTED.has(t)) continue;
+    (out ??= []).push(t);
+  }
+  return out ?? NONE;
+}
+
+function isListed(scan: HeadScan, i: number, listed: readonly string[]): boolean {
+  const b = scan.buf;
+  const from = scan.nameStart[i]!;
+  const n = scan.nameEnd[i]! - from;
+  for (const t of listed) {
+    if (t.length !== n) continue;
+    let k = 0;
+    for (; k < n; k++) {
+      let c = b[from + k]!;
+      if (c >= 65 && c <= 90) c += 32;
+      if (c !== t.charCodeAt(k)) break;
+    }
+    if (k === n) return true;
+  }
+  return false;
+}
+
+/**
+ * Decides every field line (into `valueTo`) and returns the bytes the kept ones take. `keepUpgrade`:
+ * the Upgrade field goes on (an upgrade request, a 101).
+ */
+function planFields(scan: HeadScan, opts: Outbound, keepUpgrade: boolean): number {
+  if (valueTo.length < scan.count) valueTo = new Int32Array(scan.count * 2);
+  const listed = opts.connection.length > 0 ? listedNames(opts.connection) : opts.connection;
+  const drop = (opts.drop ?? 0) | (keepUpgrade ? ALWAYS_DROPPED & ~(1 << UPGRADE) : ALWAYS_DROPPED);
+  const b = scan.buf;
+  let lengthSent = false;
+  let bytes = 0;
+  for (let i = 0; i < scan.count; i++) {
+    const id = scan.id[i]!;
+    if ((drop >>> id) & 1 || (listed.length > 0 && isListed(scan, i, listed))) {
+      valueTo[i] = -1;
+      continue;
+    }
+    const vs = scan.valueStart[i]!;
+    let ve = scan.valueEnd[i]!;
+    if (id === CONTENT_LENGTH) {
+      // Framing has checked that every member is the same number. Repeats are valid [RFC 9110
+      // §8.6] but strict peers (Node's llhttp) refuse them, so exactly one goes on.
+      if (lengthSent) {
+        valueTo[i] = -1;
+        continue;
+      }
+      lengthSent = true;
+      const comma = b.indexOf(COMMA, vs);
+      if (comma !== -1 && comma < ve) {
+        ve = comma;
+        while (ve > vs && (b[ve - 1] === SP || b[ve - 1] === TAB)) ve--;
+      }
+    }
+    valueTo[i] = ve;
+    bytes += scan.nameEnd[i]! - scan.nameStart[i]! + 2 + (ve - vs) + 2;
+  }
+  return bytes;
+}
+
+/** Copies the kept field lines to out[at...]; lines already in `Name: value` form are copied in runs. */
+function writeFields(scan: HeadScan, out: Buffer, at: number): number {
+  const b = scan.buf;
+  let runFrom = -1;
+  let runTo = -1;
+  for (let i = 0; i < scan.count; i++) {
+    const ve = valueTo[i]!;
+    if (ve === -1) continue;
+    const ns = scan.nameStart[i]!;
+    const ne = scan.nameEnd[i]!;
+    const vs = scan.valueStart[i]!;
+    if (vs === ne + 2 && b[ne + 1] === SP && ve === scan.valueEnd[i] && scan.lineEnd[i] === ve + 2) {
+      // The line is already `Name: value\r\n`.
+      if (runTo !== ns) {
+        if (runFrom !== -1) at = copy(b, runFrom, runTo, out, at);
+        runFrom = ns;
+      }
+      runTo = ve + 2;
+      continue;
+    }
+    if (runFrom !== -1) at = copy(b, runFrom, runTo, out, at);
+    runFrom = runTo = -1;
+    at = copy(b, ns, ne, out, at);
+    out[at++] = 58;
+    out[at++] = SP;
+    at = copy(b, vs, ve, out, at);
+    out[at++] = 13;
+    out[at++] = 10;
+  }
+  if (runFrom !== -1) at = copy(b, runFrom, runTo, out, at);
+  return at;
+}
+
+function appendedBytes(append: readonly string[] | undefined): number {
+  let n = 0;
+  if (append !== undefined) for (const line of append) n += line.length + 2;
+  return n;
+}
+
+/** The added lines, the proxy's Connection line, the empty line, then the body bytes. */
+function finish(out: Buffer, at: number, append: readonly string[] | undefined, connection: Buffer, body: Uint8Array | null): Buffer {
+  if (append !== undefined) {
+    for (const line of append) {
+      at += out.write(line, at, "latin1");
+      out[at++] = 13;
+      out[at++] = 10;
+    }
+  }
+  at = copy(connection, 0, connection.length, out, at);
+  out[at++] = 13;
+  out[at++] = 10;
+  if (body !== null) out.set(body, at);
+  return out;
+}
+
+/** The request head to send upstream, followed by `body` (if any), in one buffer. */
+export function requestHeadBytes(scan: HeadScan, opts: OutboundRequest, body: Uint8Array | null): Buffer {
+  const b = scan.buf;
+  const lineFrom = scan.start;
+  const lineTo = scan.startLineEnd + 2;
+  // The request line was checked to be exactly `METHOD SP target SP HTTP/1.x`: it goes on as it
+  // came unless an absolute-form target becomes origin-form [RFC 9112 §3.2.2].
+  let target: string | null = null;
+  if (b[scan.targetStart] !== SLASH) {
+    const t = scan.target();
+    const o = originForm(t);
+    if (o !== t) target = o;
+  }
+  const connection = opts.upgrade ? UPGRADE_LINE : scan.minor === 0 ? CLOSE_LINE : NO_LINE;
+  const lineBytes = target === null ? lineTo - lineFrom : scan.methodEnd - lineFrom + 1 + target.length + 11;
+  const size = lineBytes + planFields(scan, opts, opts.upgrade) + appendedBytes(opts.append) + connection.length + 2;
+  const out = Buffer.allocUnsafe(size + (body === null ? 0 : body.length));
+  let at: number;
+  if (target === null) {
+    at = copy(b, lineFrom, lineTo, out, 0);
+  } else {
+    at = copy(b, lineFrom, scan.methodEnd, out, 0);
+    at += out.write(` ${target} HTTP/1.${scan.minor}\r\n`, at, "latin1");
+  }
+  at = writeFields(scan, out, at);
+  return finish(out, at, opts.append, connection, body);
+}
+
+/** The response head to send to the client, followed by `body` (if any), in one buffer. */
+export function responseHeadBytes(scan: HeadScan, opts: OutboundResponse, body: Uint8Array | null): Buffer {
+  const switching = scan.status === 101;
+  // Always `HTTP/1.1 <status> <reason>`: the status as a number (a leading zero goes), the reason as it came.
+  const status = scan.status >= 100 ? null : String(scan.status);
+  const reasonBytes = scan.reasonEnd - scan.reasonStart;
+  const connection = switching ? UPGRADE_LINE : !opts.keepAlive ? CLOSE_LINE : opts.clientMinor === 0 ? KEEP_ALIVE_LINE : NO_LINE;
+  const lineBytes = 9 + (status === null ? 3 : status.length) + 1 + reasonBytes + 2;
+  const size = lineBytes + planFields(scan, opts, switching) + appendedBytes(opts.append) + connection.length + 2;
+  const out = Buffer.allocUnsafe(size + (body === null ? 0 : body.length));
+  const b = scan.buf;
+  let at = copy(HTTP11, 0, HTTP11.length, out, 0);
+  if (status === null) at = copy(b, scan.start + 9, scan.start + 12, out, at);
+  else at += out.write(status, at, "latin1");
+  out[at++] = SP;
+  at = copy(b, scan.reasonStart, scan.reasonEnd, out, at);
+  out[at++] = 13;
+  out[at++] = 10;
+  at = writeFields(scan, out, at);
+  return finish(out, at, opts.append, connection, body);
+}
