@@ -41,6 +41,9 @@ export interface HeadSpan {
 
 const LF = 10;
 const CR = 13;
+const SP = 32;
+const HTAB = 9;
+const COLON = 58;
 // Leading empty lines before a request line are tolerated [RFC 9112 §2.2], but only a few.
 const MAX_LEADING_EMPTY_LINES = 4;
 
@@ -105,7 +108,7 @@ function isToken(s: string, from: number, to: number): boolean {
 function isFieldValue(s: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
-    if ((c < 0x20 && c !== 9) || c === 0x7f) return false;
+    if ((c < 0x20 && c !== HTAB) || c === 0x7f) return false;
   }
   return true;
 }
@@ -116,13 +119,13 @@ function parseFields(text: string, from: number, limits: HeadLimits, fields: Fie
   let pos = from;
   while (pos < len) {
     const first = text.charCodeAt(pos);
-    if (first === 32 || first === 9) return new HttpError(400, "obsolete line folding in header (continuation line)");
+    if (first === SP || first === HTAB) return new HttpError(400, "obsolete line folding in header (continuation line)");
     let i = pos;
     let upper = false;
     let c = 0;
     for (; i < len; i++) {
       c = text.charCodeAt(i);
-      if (c === 58 || !isTchar(c)) break;
+      if (c === COLON || !isTchar(c)) break;
       if (c >= 65 && c <= 90) upper = true;
     }
     if (c !== 58 || i === pos || i === len) {
@@ -135,18 +138,18 @@ function parseFields(text: string, from: number, limits: HeadLimits, fields: Fie
     }
     const colon = i;
     let vs = colon + 1;
-    while (vs < len && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
+    while (vs < len && (text.charCodeAt(vs) === SP || text.charCodeAt(vs) === HTAB)) vs++;
     // Scan the value to the line end; a CR not followed by LF, and any other control, is invalid.
     let eol = vs;
     for (; eol < len; eol++) {
       c = text.charCodeAt(eol);
       if (c >= 0x20 && c !== 0x7f) continue;
-      if (c === 9) continue;
-      if (c === 13 && text.charCodeAt(eol + 1) === 10) break;
+      if (c === HTAB) continue;
+      if (c === CR && text.charCodeAt(eol + 1) === LF) break;
       return new HttpError(400, `invalid character in value of header "${text.slice(pos, colon)}"`);
     }
     let ve = eol;
-    while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
+    while (ve > vs && (text.charCodeAt(ve - 1) === SP || text.charCodeAt(ve - 1) === HTAB)) ve--;
     if (fields.names.length >= limits.maxHeaders) {
       return new HttpError(431, `more than ${limits.maxHeaders} header fields`);
     }
@@ -216,9 +219,9 @@ export function parseResponseHead(text: string, limits: HeadLimits): ResponseHea
     eol >= 12 &&
     text.startsWith("HTTP/1.") &&
     (v === 48 || v === 49) &&
-    text.charCodeAt(8) === 32 &&
+    text.charCodeAt(8) === SP &&
     d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9 &&
-    (eol === 12 || text.charCodeAt(12) === 32) &&
+    (eol === 12 || text.charCodeAt(12) === SP) &&
     isFieldValue(text, 0, eol);
   if (!ok) return new HttpError(400, `malformed status line "${clip(text, 0, eol)}"`);
   const head: ResponseHead = {
@@ -248,8 +251,8 @@ export function trimOws(s: string): string {
   // By hand, not a regex replace: this runs on every list member of every framing header.
   let from = 0;
   let to = s.length;
-  while (from < to && (s.charCodeAt(from) === 32 || s.charCodeAt(from) === 9)) from++;
-  while (to > from && (s.charCodeAt(to - 1) === 32 || s.charCodeAt(to - 1) === 9)) to--;
+  while (from < to && (s.charCodeAt(from) === SP || s.charCodeAt(from) === HTAB)) from++;
+  while (to > from && (s.charCodeAt(to - 1) === SP || s.charCodeAt(to - 1) === HTAB)) to--;
   return from === 0 && to === s.length ? s : s.slice(from, to);
 }
 

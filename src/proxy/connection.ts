@@ -56,7 +56,7 @@ const enum Deadline {
   FirstByte,
 }
 
-/** consola's level number for debug: the per-request line is built only when it will be printed. */
+/** The debug level's number (src/log.ts): the per-request line is built only when it will be printed. */
 const LOG_DEBUG = 4;
 
 const CONNECT_OK = Buffer.from("HTTP/1.1 200 Connection Established\r\n\r\n", "latin1");
