@@ -3,6 +3,7 @@
 // case of its name. Transfer-Encoding and Content-Length are kept as received: bodies are forwarded
 // verbatim, so the framing headers stay true.
 
+import { HOST_OVERRIDE, type HeadEdit } from "./forwarded";
 import type { Fields, RequestHead, ResponseHead } from "./head-parser";
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]);
@@ -10,16 +11,18 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te"
 // dropping these would let the next hop read the body as another request.
 const NEVER_LISTED = new Set(["content-length", "transfer-encoding", "host"]);
 
+/** The proxy's own request headers: `X-Cmux-*-Internal` (routing) and `X-Cmux-Host-Override`. */
 export function isInternalHeader(lowerName: string): boolean {
-  return lowerName.startsWith("x-cmux-") && lowerName.endsWith("-internal");
+  return (lowerName.startsWith("x-cmux-") && lowerName.endsWith("-internal")) || lowerName === HOST_OVERRIDE;
 }
 
-function appendFields(out: string, f: Fields, listed: readonly string[], keepUpgrade: boolean): string {
+function appendFields(out: string, f: Fields, listed: readonly string[], keepUpgrade: boolean, drop: ReadonlySet<string> | null): string {
   let lengthSent = false;
   for (let i = 0; i < f.names.length; i++) {
     const lower = f.lower[i]!;
     if (HOP_BY_HOP.has(lower) && !(keepUpgrade && lower === "upgrade")) continue;
     if (isInternalHeader(lower)) continue;
+    if (drop !== null && drop.has(lower)) continue;
     if (listed.length > 0 && listed.includes(lower) && !NEVER_LISTED.has(lower) && !(keepUpgrade && lower === "upgrade")) continue;
     let value = f.values[i]!;
     if (lower === "content-length") {
@@ -74,11 +77,16 @@ interface Rewrite {
 
 export interface RequestRewrite extends Rewrite {
   upgrade: boolean;
+  /** Fields replaced by the proxy's own lines (forwarded headers, Host override): src/http/forwarded.ts. */
+  edit?: HeadEdit;
 }
 
 export function serializeRequestHead(head: RequestHead, opts: RequestRewrite): string {
   let out = `${head.method} ${originForm(head.target)} HTTP/1.${head.minor}\r\n`;
-  out = appendFields(out, head, opts.connection, opts.upgrade);
+  const edit = opts.edit;
+  out = appendFields(out, head, opts.connection, opts.upgrade, edit === undefined || edit.drop.size === 0 ? null : edit.drop);
+  // After the fields, so the Connection list (applied to the client's fields only) cannot reach them.
+  if (edit !== undefined) out += edit.add;
   if (opts.upgrade) out += "Connection: Upgrade\r\n";
   // An HTTP/1.0 upstream exchange is never reused (no keep-alive negotiation upstream).
   else if (head.minor === 0) out += "Connection: close\r\n";
@@ -94,7 +102,7 @@ export interface ResponseRewrite extends Rewrite {
 export function serializeResponseHead(head: ResponseHead, opts: ResponseRewrite): string {
   const switching = head.status === 101;
   let out = `HTTP/1.1 ${head.status} ${head.reason}\r\n`;
-  out = appendFields(out, head, opts.connection, switching);
+  out = appendFields(out, head, opts.connection, switching, null);
   if (switching) out += "Connection: Upgrade\r\n";
   else if (!opts.keepAlive) out += "Connection: close\r\n";
   else if (opts.clientMinor === 0) out += "Connection: keep-alive\r\n";

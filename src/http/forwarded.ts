@@ -1,0 +1,136 @@
+// What the request head tells the upstream about the hop it came through: X-Forwarded-For (the
+// client chain, appended), -Proto, -Host and -Port, and the Host the upstream is given (the
+// X-Cmux-Host-Override header, or `localhost:<port>` with --rewrite-host). Pure.
+//
+// The trust model is Caddy's: values a client sends in X-Forwarded-* are believed only when the
+// immediate peer is a trusted proxy (--trusted-proxies); from anyone else they are replaced by this
+// hop's own, so a browser cannot claim to be another address or scheme. A trusted peer's
+// X-Forwarded-For gets the peer appended; its -Proto, -Host and -Port are kept when present.
+//
+// The result is an edit for the serializer, "fields to drop" and "lines to add", so the head is
+// still written in one pass. The lines are added after the Connection header's list has been
+// applied: `Connection: X-Forwarded-For` can remove what a client sent, never what the proxy adds.
+
+import { inAnyCidr, type Cidr } from "../net/cidr";
+import { HttpError } from "./errors";
+import { trimOws, type Fields } from "./head-parser";
+
+export const HOST_OVERRIDE = "x-cmux-host-override";
+
+export interface ForwardedOptions {
+  /** Add the X-Forwarded-* headers (false with --no-forwarded-headers). */
+  headers: boolean;
+  /** Peers whose X-Forwarded-* values are kept (--trusted-proxies). */
+  trusted: readonly Cidr[];
+  /** Every request's Host becomes `localhost:<target port>` (--rewrite-host). */
+  rewriteHost: boolean;
+}
+
+/** This hop, as the client's socket sees it. */
+export interface Hop {
+  /** The client's address (`socket.remoteAddress`). */
+  peer: string;
+  /** The proxy's port the request arrived on. */
+  port: number;
+  /** The scheme the client spoke to the proxy. */
+  proto: "http" | "https";
+}
+
+/** Lowercase names of the fields the serializer leaves out, and whole `Name: value\r\n` lines it appends. */
+export interface HeadEdit {
+  drop: ReadonlySet<string>;
+  add: string;
+}
+
+const XFF = "x-forwarded-for";
+const XFP = "x-forwarded-proto";
+const XFH = "x-forwarded-host";
+const XFPORT = "x-forwarded-port";
+
+export const NO_EDIT: HeadEdit = { drop: new Set(), add: "" };
+// The usual cases drop fixed sets; only a trusted peer's request needs one of its own.
+const DROP_HOST: ReadonlySet<string> = new Set(["host"]);
+const DROP_FORWARDED: ReadonlySet<string> = new Set([XFF, XFP, XFH, XFPORT]);
+const DROP_FORWARDED_HOST: ReadonlySet<string> = new Set([XFF, XFP, XFH, XFPORT, "host"]);
+
+// `host`, `1.2.3.4`, `[::1]`, each with an optional `:port`: what a Host field may hold [RFC 9110 §7.2].
+const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+;=%-]+)(?::([0-9]{1,5}))?$/;
+
+/** The override's single value, null when absent, or an error (malformed, or repeats that differ). */
+function hostOverride(head: Fields): string | null | HttpError {
+  let value: string | null = null;
+  for (let i = 0; i < head.lower.length; i++) {
+    if (head.lower[i] !== HOST_OVERRIDE) continue;
+    const v = trimOws(head.values[i]!);
+    if (value !== null && v !== value) return new HttpError(400, "conflicting X-Cmux-Host-Override headers (send one)");
+    value = v;
+  }
+  if (value === null) return null;
+  const m = HOST_VALUE.exec(value);
+  const port = m?.[1] === undefined ? 1 : Number(m[1]);
+  if (m === null || port < 1 || port > 65535) {
+    return new HttpError(400, `invalid X-Cmux-Host-Override: ${JSON.stringify(value)} (expected host[:port], e.g. localhost:5173)`);
+  }
+  return value;
+}
+
+/** The values of a field that survive the Connection list, joined as one list; null if none. */
+function kept(head: Fields, lower: string, connection: readonly string[]): string | null {
+  if (connection.includes(lower)) return null;
+  let out: string | null = null;
+  for (let i = 0; i < head.lower.length; i++) {
+    if (head.lower[i] !== lower) continue;
+    const v = trimOws(head.values[i]!);
+    if (v === "") continue;
+    out = out === null ? v : out + ", " + v;
+  }
+  return out;
+}
+
+/** A v4-mapped peer (what a dual-stack listener reports for IPv4) is written as the IPv4 address. */
+function clientAddress(peer: string): string {
+  return peer.length > 7 && peer.slice(0, 7).toLowerCase() === "::ffff:" && peer.includes(".") ? peer.slice(7) : peer;
+}
+
+/** The edit for one request to `targetPort`, or a 400 for a bad X-Cmux-Host-Override. */
+export function forwardedEdit(
+  head: Fields,
+  connection: readonly string[],
+  targetPort: number,
+  hop: Hop,
+  opts: ForwardedOptions,
+): HeadEdit | HttpError {
+  const override = hostOverride(head);
+  if (override instanceof HttpError) return override;
+  const newHost = override ?? (opts.rewriteHost ? `localhost:${targetPort}` : null);
+  const hostAt = head.lower.indexOf("host");
+  const originalHost = hostAt === -1 ? "" : trimOws(head.values[hostAt]!);
+  const hostLine = newHost === null ? "" : `Host: ${newHost}\r\n`;
+  if (!opts.headers) return newHost === null ? NO_EDIT : { drop: DROP_HOST, add: hostLine };
+
+  const client = clientAddress(hop.peer);
+  const xfh = originalHost === "" ? "" : `X-Forwarded-Host: ${originalHost}\r\n`;
+  if (!inAnyCidr(opts.trusted, hop.peer)) {
+    return {
+      drop: newHost === null ? DROP_FORWARDED : DROP_FORWARDED_HOST,
+      add: `${hostLine}X-Forwarded-For: ${client}\r\nX-Forwarded-Proto: ${hop.proto}\r\n${xfh}X-Forwarded-Port: ${hop.port}\r\n`,
+    };
+  }
+
+  const drop = new Set([XFF]);
+  if (newHost !== null) drop.add("host");
+  const chain = kept(head, XFF, connection);
+  let add = `${hostLine}X-Forwarded-For: ${chain === null ? client : chain + ", " + client}\r\n`;
+  // Each kept field stays where the client put it; a missing (or empty) one is this hop's.
+  const own: [string, string][] = [
+    [XFP, `X-Forwarded-Proto: ${hop.proto}\r\n`],
+    [XFH, xfh],
+    [XFPORT, `X-Forwarded-Port: ${hop.port}\r\n`],
+  ];
+  for (const [lower, line] of own) {
+    if (kept(head, lower, connection) !== null) continue;
+    drop.add(lower);
+    add += line;
+  }
+  return { drop, add };
+}
