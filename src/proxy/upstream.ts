@@ -9,6 +9,7 @@ import { Outbox } from "../net/outbox";
 import { noteClosed } from "../net/reclaim";
 import { limitReceiveBuffer } from "../net/receive-buffer";
 import type { ByteSocket } from "../net/socket";
+import { addressesFor, ConnectFailure, triesNext, type Attempt } from "./connect";
 import type { Target } from "../route";
 
 /** Whoever currently uses an upstream connection receives its events. */
@@ -118,19 +119,36 @@ export class UpstreamPool {
     return up;
   }
 
-  /** Opens a new connection; rejects with the socket error (ECONNREFUSED, ...). */
+  /**
+   * Opens a new connection, trying the target's addresses in turn while they fail at once (a
+   * loopback target tries both families: src/proxy/connect.ts); rejects with a ConnectFailure
+   * naming every address tried.
+   */
   async connect(t: Target, owner: UpstreamOwner): Promise<Upstream> {
-    const up = new Upstream(UpstreamPool.key(t), this);
-    up.owner = owner;
-    this.fds?.take();
+    let addresses: readonly string[];
     try {
-      await Bun.connect<Upstream>({ hostname: t.host, port: t.port, data: up, allowHalfOpen: true, socket: handlers });
+      addresses = await addressesFor(t.host);
     } catch (e) {
-      // No socket came of it (`close` only follows an open), so the descriptor is given back here.
-      this.fds?.give();
-      throw e;
+      const code = (e as { code?: string }).code ?? "ENOTFOUND";
+      throw new ConnectFailure(t.host, t.port, [{ address: t.host, code: code.replace(/^DNS_/, "") }]);
     }
-    return up;
+    const attempts: Attempt[] = [];
+    for (const address of addresses) {
+      const up = new Upstream(UpstreamPool.key(t), this);
+      up.owner = owner;
+      this.fds?.take();
+      try {
+        await Bun.connect<Upstream>({ hostname: address, port: t.port, data: up, allowHalfOpen: true, socket: handlers });
+        return up;
+      } catch (e) {
+        // No socket came of it (`close` only follows an open), so the descriptor is given back here.
+        this.fds?.give();
+        const code = (e as { code?: string }).code ?? String(e);
+        attempts.push({ address, code });
+        if (!triesNext(code)) break;
+      }
+    }
+    throw new ConnectFailure(t.host, t.port, attempts);
   }
 
   /** Parks a connection whose last exchange ended cleanly. */
