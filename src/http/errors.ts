@@ -1,10 +1,15 @@
 // The proxy's own answers: one plain-text line, and `Connection: close` whenever the byte stream can
-// no longer be trusted (every error the proxy itself produces falls in that class here).
+// no longer be trusted (every error the proxy itself produces falls in that class here). A browser
+// gets the same facts as a small HTML page instead (src/http/error-page.ts).
+
+import { errorPageHtml, PAGE_STATUSES } from "./error-page";
 
 export class HttpError {
   constructor(
     readonly status: number,
     readonly reason: string,
+    /** Further facts (the 502's diagnosis of what listens nearby), after the reason on the same line. */
+    readonly notes: readonly string[] = [],
   ) {}
 }
 
@@ -27,12 +32,26 @@ const STATUS_TEXT: Record<number, string> = {
   508: "Loop Detected",
 };
 
-export function errorResponse(err: HttpError): Uint8Array {
-  const body = err.reason + "\n";
+/** The one plain line: the reason, then each note. */
+export function errorLine(err: HttpError): string {
+  return err.notes.length === 0 ? err.reason : `${err.reason}; ${err.notes.join("; ")}`;
+}
+
+/** A client that prefers HTML (prefersHtml) gets a page listing these request forms. */
+export interface HtmlChoice {
+  tries: readonly string[];
+}
+
+export function errorResponse(err: HttpError, html: HtmlChoice | null = null): Uint8Array {
+  const statusText = STATUS_TEXT[err.status] ?? "Error";
+  const page = html !== null && PAGE_STATUSES.has(err.status);
+  const body = page
+    ? errorPageHtml({ status: err.status, statusText, reason: err.reason, notes: err.notes, tries: html.tries })
+    : errorLine(err) + "\n";
   const bodyBytes = Buffer.from(body, "utf8");
   const head =
-    `HTTP/1.1 ${err.status} ${STATUS_TEXT[err.status] ?? "Error"}\r\n` +
-    `Content-Type: text/plain; charset=utf-8\r\n` +
+    `HTTP/1.1 ${err.status} ${statusText}\r\n` +
+    `Content-Type: ${page ? "text/html" : "text/plain"}; charset=utf-8\r\n` +
     `Content-Length: ${bodyBytes.length}\r\n` +
     `Connection: close\r\n\r\n`;
   return Buffer.concat([Buffer.from(head, "latin1"), bodyBytes]);
