@@ -1,0 +1,188 @@
+// The kernel's listening TCP sockets, read from /proc/net/tcp and /proc/net/tcp6, and the processes
+// that own them (from the `socket:[inode]` links under /proc/*/fd). The parser is pure; the readers
+// never throw: whatever cannot be read becomes an error line for the admin page to show.
+//
+// /proc/net/tcp prints each address as the 32-bit words of the in-kernel address, each word with
+// `%08X` in host byte order. Both release targets (x86_64, aarch64) are little-endian, so every word's
+// bytes are read back to front.
+
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+export interface Listener {
+  family: 4 | 6;
+  address: string;
+  port: number;
+  inode: number;
+}
+
+const TCP_LISTEN = "0A";
+const HEX = /^[0-9A-Fa-f]+$/;
+
+/** `0100007F` (one little-endian word) -> the four address bytes in network order. */
+function wordBytes(hex: string, out: number[]): void {
+  const w = parseInt(hex, 16);
+  out.push(w & 255, (w >>> 8) & 255, (w >>> 16) & 255, (w >>> 24) & 255);
+}
+
+/** RFC 5952 text: lowercase, no leading zeros, the longest run of two or more zero groups as `::`. */
+function ipv6Text(bytes: number[]): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(":");
+  if (bestStart === -1) return hex(groups);
+  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
+}
+
+/** The `local_address` field (`0100007F:1F90`), or null when it is not the family's shape. */
+function parseLocal(field: string, family: 4 | 6): { family: 4 | 6; address: string; port: number } | null {
+  const colon = field.indexOf(":");
+  if (colon === -1) return null;
+  const addrHex = field.slice(0, colon);
+  const portHex = field.slice(colon + 1);
+  if (portHex.length !== 4 || !HEX.test(portHex) || !HEX.test(addrHex)) return null;
+  const port = parseInt(portHex, 16);
+  const bytes: number[] = [];
+  if (family === 4) {
+    if (addrHex.length !== 8) return null;
+    wordBytes(addrHex, bytes);
+    return { family: 4, address: bytes.join("."), port };
+  }
+  if (addrHex.length !== 32) return null;
+  for (let i = 0; i < 32; i += 8) wordBytes(addrHex.slice(i, i + 8), bytes);
+  // `::ffff:a.b.c.d`: an IPv4 address on a dual-stack socket; shown as the IPv4 address it serves.
+  const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 255 && bytes[11] === 255;
+  if (mapped) return { family: 4, address: bytes.slice(12).join("."), port };
+  return { family: 6, address: ipv6Text(bytes), port };
+}
+
+/**
+ * The LISTEN sockets in the text of /proc/net/tcp (family 4) or /proc/net/tcp6 (family 6). The
+ * header line, sockets in any other state and lines that do not have the expected shape are skipped.
+ */
+export function parseProcNetTcp(text: string, family: 4 | 6): Listener[] {
+  const out: Listener[] = [];
+  for (const line of text.split("\n")) {
+    // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10 || f[3] !== TCP_LISTEN || !/^[0-9]+:$/.test(f[0]!)) continue;
+    const local = parseLocal(f[1]!, family);
+    const inodeText = f[9]!;
+    if (local === null || !/^[0-9]{1,15}$/.test(inodeText)) continue;
+    out.push({ ...local, inode: Number(inodeText) });
+  }
+  return out;
+}
+
+function reason(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  return err.code ?? err.message ?? String(e);
+}
+
+/** Every listening TCP socket the kernel shows this process; a file it cannot read is an error line. */
+export function readListeners(procRoot = "/proc"): { listeners: Listener[]; errors: string[] } {
+  const listeners: Listener[] = [];
+  const errors: string[] = [];
+  for (const [file, family] of [["tcp", 4], ["tcp6", 6]] as const) {
+    const path = `${procRoot}/net/${file}`;
+    let text: string;
+    try {
+      text = readFileSync(path, "latin1");
+    } catch (e) {
+      errors.push(`cannot read ${path} (${reason(e)}): its listening sockets are not shown`);
+      continue;
+    }
+    listeners.push(...parseProcNetTcp(text, family));
+  }
+  return { listeners, errors };
+}
+
+// Bounds on one scan, so a machine with very many processes or descriptors cannot stall the proxy.
+const MAX_PROCESSES = 4096;
+const MAX_FDS_SCANNED = 200_000;
+const MAX_COMMAND_CHARS = 300;
+
+function commandOf(procRoot: string, pid: number): string {
+  try {
+    const cmdline = readFileSync(`${procRoot}/${pid}/cmdline`, "utf8").replace(/\0+$/, "").replaceAll("\0", " ");
+    if (cmdline !== "") return cmdline.slice(0, MAX_COMMAND_CHARS);
+  } catch {
+    // Gone or unreadable: comm is world-readable even where cmdline is not.
+  }
+  try {
+    return `[${readFileSync(`${procRoot}/${pid}/comm`, "utf8").trim()}]`;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The process owning each of `inodes`, found through the `socket:[N]` links in /proc/PID/fd. Processes
+ * whose descriptors cannot be read (another user's, without privileges) are counted into one error
+ * line; processes that exit during the scan are ignored. The scan stops once every inode has an owner.
+ */
+export function socketOwners(
+  inodes: ReadonlySet<number>,
+  procRoot = "/proc",
+): { owners: Map<number, { pid: number; command: string }>; errors: string[] } {
+  const owners = new Map<number, { pid: number; command: string }>();
+  const errors: string[] = [];
+  if (inodes.size === 0) return { owners, errors };
+  let pids: number[];
+  try {
+    pids = readdirSync(procRoot)
+      .filter((n) => /^[0-9]+$/.test(n))
+      .map(Number);
+  } catch (e) {
+    return { owners, errors: [`cannot list ${procRoot} (${reason(e)}): no socket shows its process`] };
+  }
+  let denied = 0;
+  let scanned = 0;
+  let skipped = 0;
+  for (let i = 0; i < pids.length && owners.size < inodes.size; i++) {
+    if (scanned >= MAX_FDS_SCANNED || i >= MAX_PROCESSES) {
+      skipped = pids.length - i;
+      break;
+    }
+    const pid = pids[i]!;
+    let fds: string[];
+    try {
+      fds = readdirSync(`${procRoot}/${pid}/fd`);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "EACCES" || code === "EPERM") denied++;
+      continue;
+    }
+    for (const fd of fds) {
+      if (++scanned > MAX_FDS_SCANNED) break;
+      let target: string;
+      try {
+        target = readlinkSync(`${procRoot}/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (!target.startsWith("socket:[")) continue;
+      const inode = Number(target.slice(8, -1));
+      if (inodes.has(inode) && !owners.has(inode)) owners.set(inode, { pid, command: commandOf(procRoot, pid) });
+    }
+  }
+  if (denied > 0) {
+    errors.push(`cannot read the open files of ${denied} process${denied === 1 ? "" : "es"} (permission denied): their sockets show no process`);
+  }
+  if (skipped > 0) errors.push(`stopped after ${MAX_PROCESSES} processes or ${MAX_FDS_SCANNED} descriptors: ${skipped} processes not scanned`);
+  return { owners, errors };
+}
