@@ -1,7 +1,10 @@
 // Request head -> upstream target. Pure: the port comes from X-Cmux-Port-Internal or the Host
 // subdomain, the host from X-Cmux-Workspace-Internal, the Host subdomain, or --upstream-host.
+// Host routing is `<workspace>-<port>.<suffix>` for each --host-suffix; labels before the route
+// label are the application's (`tenant.workspace-a-5173.localhost` is workspace-a's port 5173).
 
 import type { ListenAddress } from "./config";
+import { fixedAddresses } from "./proxy/connect";
 import { HttpError } from "./http/errors";
 import { trimOws, type Fields } from "./http/head-parser";
 import { decimal } from "./http/token";
@@ -15,8 +18,29 @@ export interface Target {
 
 const PORT_HEADER = "x-cmux-port-internal";
 const WORKSPACE_HEADER = "x-cmux-workspace-internal";
-// `<workspace>-<port>.localhost[.][:port]`; the greedy workspace part makes the last `-` split.
-const HOST_ROUTE = /^(.+)-([0-9]+)\.localhost\.?(?::[0-9]*)?$/i;
+export const DEFAULT_HOST_SUFFIXES: readonly string[] = ["localhost"];
+// The route label `<workspace>-<port>`; the greedy workspace part makes the last `-` split.
+const ROUTE_LABEL = /^(.+)-([0-9]+)$/;
+
+/** `[labels.]<workspace>-<port>.<suffix>[.][:port]` -> the route label's parts; the longest suffix wins. */
+function hostRoute(host: string, suffixes: readonly string[]): { workspace: string; port: string; suffix: string } | null {
+  let name = host;
+  const colon = name.lastIndexOf(":");
+  if (colon !== -1 && /^[0-9]*$/.test(name.slice(colon + 1))) name = name.slice(0, colon);
+  if (name.endsWith(".")) name = name.slice(0, -1);
+  let best: string | null = null;
+  for (const suffix of suffixes) {
+    // Only the suffix is compared case-insensitively: the workspace name is hashed as it came.
+    const at = name.length - suffix.length;
+    if (at > 1 && name.charCodeAt(at - 1) === 46 && name.slice(at).toLowerCase() === suffix) {
+      if (best === null || suffix.length > best.length) best = suffix;
+    }
+  }
+  if (best === null) return null;
+  const labels = name.slice(0, name.length - best.length - 1);
+  const m = ROUTE_LABEL.exec(labels.slice(labels.lastIndexOf(".") + 1));
+  return m === null ? null : { workspace: m[1]!, port: m[2]!, suffix: best };
+}
 
 /** Digits with optional spaces or tabs around them: String.trim() would also let NBSP and friends by. */
 function parsePort(text: string): number | null {
@@ -54,7 +78,8 @@ function single(f: Fields, lower: string, display: string): string | undefined |
   return first;
 }
 
-export function route(head: Fields, upstreamHost: string): Target | HttpError {
+/** `suffixes` are lowercase, without a leading dot (config.ts's parseHostSuffixes). */
+export function route(head: Fields, upstreamHost: string, suffixes: readonly string[] = DEFAULT_HOST_SUFFIXES): Target | HttpError {
   const portHeader = single(head, PORT_HEADER, "X-Cmux-Port-Internal");
   if (portHeader instanceof HttpError) return portHeader;
   const wsHeader = single(head, WORKSPACE_HEADER, "X-Cmux-Workspace-Internal");
@@ -63,7 +88,7 @@ export function route(head: Fields, upstreamHost: string): Target | HttpError {
   const hostAt = head.lower.indexOf("host");
   const host = hostAt === -1 ? "" : head.values[hostAt]!;
   // Most Hosts (an IP, a plain name) have no '-' and cannot match: skip the regex for them.
-  const hostMatch = host.includes("-") ? HOST_ROUTE.exec(host) : null;
+  const hostMatch = host.includes("-") ? hostRoute(host, suffixes) : null;
   let port: number;
   if (portHeader !== undefined) {
     const p = parsePort(portHeader);
@@ -72,16 +97,16 @@ export function route(head: Fields, upstreamHost: string): Target | HttpError {
     }
     port = p;
   } else if (hostMatch !== null) {
-    const p = parsePort(hostMatch[2]!);
+    const p = parsePort(hostMatch.port);
     if (p === null) {
-      return new HttpError(400, `invalid port in Host "${hostMatch[0]}" (expected <workspace>-<1-65535>.localhost)`);
+      return new HttpError(400, `invalid port in Host "${host}" (expected <workspace>-<1-65535>.${hostMatch.suffix})`);
     }
     port = p;
   } else {
     return new HttpError(400, "missing required header: X-Cmux-Port-Internal");
   }
 
-  const rawWorkspace = wsHeader ?? hostMatch?.[1];
+  const rawWorkspace = wsHeader ?? hostMatch?.workspace;
   if (rawWorkspace === undefined) return { host: upstreamHost, port };
   const workspace = utf8Name(rawWorkspace);
   if (workspace === null) return new HttpError(400, `invalid workspace ${JSON.stringify(rawWorkspace)}: not UTF-8 text`);
@@ -96,10 +121,12 @@ function addressKey(host: string): string | null {
   return a === null ? null : `${a.family}:${a.groups.join(":")}`;
 }
 
-/** The addresses a target host stands for: `localhost` is both loopbacks, a name what it resolved to. */
-function targetAddresses(host: string, resolved: readonly string[]): string[] {
-  if (host === "localhost") return ["127.0.0.1", "::1"];
-  return addressGroups(host) !== null ? [host] : [...resolved];
+/**
+ * The addresses a target host stands for: what a connect tries (src/proxy/connect.ts: `localhost`,
+ * 127.0.0.1 and ::1 are both loopbacks, each falling back to the other), a name what it resolved to.
+ */
+function targetAddresses(host: string, resolved: readonly string[]): readonly string[] {
+  return fixedAddresses(host) ?? resolved;
 }
 
 /**

@@ -128,6 +128,41 @@ describe("Host routing: <workspace>-<port>.localhost[:p], case-insensitive, last
   });
 });
 
+describe("Host routing under --host-suffix: labels before the route label are ignored", () => {
+  const SUFFIXES = ["localhost", "dev.example.test", "example.test"];
+  test.each([
+    ["tenant.workspace-a-5173.localhost", ["localhost"], { host: "127.18.176.32", port: 5173 }],
+    ["a.b.tenant.workspace-2-3000.localhost:8080", ["localhost"], { host: "127.18.0.2", port: 3000 }],
+    ["workspace-2-3000.dev.example.test", SUFFIXES, { host: "127.18.0.2", port: 3000 }],
+    ["WORKSPACE-2-3000.Dev.Example.TEST.", SUFFIXES, { host: "127.18.0.2", port: 3000 }],
+    ["workspace-2-3000.example.test:443", SUFFIXES, { host: "127.18.0.2", port: 3000 }],
+    // The longest suffix wins: "dev" is not taken for a route label.
+    ["tenant-9.workspace-2-3000.dev.example.test", SUFFIXES, { host: "127.18.0.2", port: 3000 }],
+    ["workspace-2-3000.localhost", ["example.test"], { error: 400 }],
+    ["workspace-2-3000.notexample.test", SUFFIXES, { error: 400 }],
+    ["workspace-2-3000.example.test.evil.test", SUFFIXES, { error: 400 }],
+    ["example.test", SUFFIXES, { error: 400 }],
+    [".example.test", SUFFIXES, { error: 400 }],
+    ["workspace-2-3000.tenant.localhost", ["localhost"], { error: 400 }],
+    ["tenant.-3000.localhost", ["localhost"], { error: 400 }],
+  ] as [string, string[], Outcome][])("%p with %p -> %p", (host, suffixes, expected) => {
+    expect(outcome(route(fields([["Host", host]]), UPSTREAM, suffixes))).toEqual(expected);
+  });
+
+  test("a bad port names the matched suffix", () => {
+    expect(route(fields([["Host", "w-0.dev.example.test"]]), UPSTREAM, ["dev.example.test"])).toEqual(
+      new HttpError(400, 'invalid port in Host "w-0.dev.example.test" (expected <workspace>-<1-65535>.dev.example.test)'),
+    );
+  });
+
+  test("the workspace part keeps its case for the hash (only ASCII is lowercased there)", () => {
+    // "café" sent as UTF-8 and read as latin1: É (0xC3 0x89) must not be lowercased before hashing.
+    const upper = route(fields([["Host", "CAF\u00c3\u0089-80.localhost"]]), UPSTREAM);
+    const viaHeader = route(fields([["X-Cmux-Port-Internal", "80"], ["X-Cmux-Workspace-Internal", "CAF\u00c3\u0089"]]), UPSTREAM);
+    expect(upper).toEqual(viaHeader);
+  });
+});
+
 describe("precedence: headers win over Host", () => {
   test.each([
     [
@@ -176,14 +211,17 @@ describe("isSelfTarget (row 33)", () => {
     ["wildcard, localhost by name", [v4("0.0.0.0", 8080)], "localhost", 8080, true],
     ["wildcard, a remote address", [v4("0.0.0.0", 8080)], "10.9.9.9", 8080, false],
     ["wildcard, another port", [v4("0.0.0.0", 8080)], "127.0.0.1", 8081, false],
-    ["IPv4 wildcard does not listen on ::1", [v4("0.0.0.0", 8080)], "::1", 8080, false],
+    // ::1 and 127.0.0.1 each fall back to the other when refused (src/proxy/connect.ts).
+    ["::1 falls back to the IPv4 wildcard", [v4("0.0.0.0", 8080)], "::1", 8080, true],
+    ["IPv4 wildcard does not listen on another IPv6 address", [v4("0.0.0.0", 8080)], "fd00::1", 8080, false],
     ["specific address, same address", [v4("127.0.0.1", 8080)], "127.0.0.1", 8080, true],
     ["specific address, another loopback address", [v4("127.0.0.1", 8080)], "127.18.0.2", 8080, false],
     ["specific address, an interface address", [v4("127.0.0.1", 8080)], "10.1.2.3", 8080, false],
     ["specific address, localhost by name resolves to it", [v4("127.0.0.1", 8080)], "localhost", 8080, true],
     ["IPv6 wildcard, ::1", [v6("::", 8080)], "::1", 8080, true],
     ["IPv6 specific, same address", [v6("::1", 8080)], "::1", 8080, true],
-    ["IPv6 specific, IPv4 loopback", [v6("::1", 8080)], "127.0.0.1", 8080, false],
+    ["IPv6 specific: 127.0.0.1 falls back to it", [v6("::1", 8080)], "127.0.0.1", 8080, true],
+    ["IPv6 specific: a workspace IP does not fall back", [v6("::1", 8080)], "127.18.0.2", 8080, false],
     ["second of several listeners", [v4("127.0.0.1", 8080), v4("0.0.0.0", 9090)], "127.18.0.5", 9090, true],
     ["no listeners", [], "127.0.0.1", 8080, false],
     ["v4-mapped spelling of the listen address", [v4("127.0.0.1", 8080)], "::ffff:127.0.0.1", 8080, true],
