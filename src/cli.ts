@@ -6,8 +6,10 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { defineCommand, runMain } from "citty";
 import pkg from "../package.json" with { type: "json" };
-import { DEFAULT_LIMITS, DEFAULT_LISTEN, formatAddress, parseListenList, checkUpstreamHost, type Limits } from "./config";
+import { checkUpstreamHost, DEFAULT_LIMITS, DEFAULT_LISTEN, formatAddress, parseHostSuffixes, parseListenList, type Limits } from "./config";
 import { configureLog, log, LOG_LEVEL_NAMES, type LogLevelName } from "./log";
+import { parseCidrList } from "./net/cidr";
+import { DEFAULT_HOST_SUFFIXES } from "./route";
 import { startProxy } from "./server";
 import { READY_MESSAGE, supervise, WORKER_ENV } from "./supervisor";
 
@@ -35,6 +37,7 @@ const LIMIT_FLAGS: Record<keyof Limits, { flag: string; env: string; description
   connectTimeout: { flag: "connect-timeout", env: "CMUX_CONNECT_TIMEOUT", description: "seconds to connect upstream (504 beyond)" },
   upstreamTimeout: { flag: "upstream-timeout", env: "CMUX_UPSTREAM_TIMEOUT", description: "seconds to the upstream's first response byte (504 beyond)" },
   shutdownTimeout: { flag: "shutdown-timeout", env: "CMUX_SHUTDOWN_TIMEOUT", description: "seconds in-flight requests get on SIGINT/SIGTERM" },
+  tcpKeepAlive: { flag: "tcp-keepalive", env: "CMUX_TCP_KEEPALIVE", description: "seconds of silence before TCP keep-alive probes (a vanished peer goes 10 s later)" },
 };
 
 function limitArgs() {
@@ -70,6 +73,18 @@ const main = defineCommand({
       description: "processes sharing each listen address, supervised (env CMUX_WORKERS, default 1)",
       valueHint: "N",
     },
+    "trusted-proxies": {
+      type: "string",
+      description: "CIDRs whose X-Forwarded-* values are kept, comma-separated (env CMUX_TRUSTED_PROXIES, default none)",
+      valueHint: "CIDRS",
+    },
+    "rewrite-host": { type: "boolean", description: "send Host: localhost:<port> upstream, the original in X-Forwarded-Host (env CMUX_REWRITE_HOST=1)" },
+    "forwarded-headers": { type: "boolean", default: true, description: "add X-Forwarded-For/-Proto/-Host/-Port (--no-forwarded-headers or env CMUX_FORWARDED_HEADERS=0: off)" },
+    "host-suffix": {
+      type: "string",
+      description: `Host routing suffix, repeatable: <workspace>-<port>.<suffix> (env CMUX_HOST_SUFFIX, default ${DEFAULT_HOST_SUFFIXES.join(",")})`,
+      valueHint: "DOMAIN",
+    },
     ...limitArgs(),
   },
   async run({ args, rawArgs }) {
@@ -95,6 +110,17 @@ const main = defineCommand({
       limits[key as keyof Limits] = n;
     }
 
+    const trusted = parseCidrList((args["trusted-proxies"] as string | undefined) ?? (env.CMUX_TRUSTED_PROXIES || ""));
+    if (typeof trusted === "string") die(`--trusted-proxies: ${trusted}`);
+    const suffixValues = repeated(rawArgs, "host-suffix");
+    const hostSuffixes = parseHostSuffixes(suffixValues.length > 0 ? suffixValues : [env.CMUX_HOST_SUFFIX || DEFAULT_HOST_SUFFIXES.join(",")]);
+    if (typeof hostSuffixes === "string") die(`--host-suffix: ${hostSuffixes}`);
+    const forwarded = {
+      headers: args["forwarded-headers"] !== false && env.CMUX_FORWARDED_HEADERS !== "0",
+      trusted,
+      rewriteHost: Boolean(args["rewrite-host"]) || env.CMUX_REWRITE_HOST === "1",
+    };
+
     const workersText = (args.workers as string | undefined) ?? (env.CMUX_WORKERS || "1");
     const workers = Number(workersText);
     if (!Number.isInteger(workers) || workers < 1 || workers > 256) die(`invalid --workers "${workersText}" (expected 1-256)`);
@@ -111,7 +137,7 @@ const main = defineCommand({
         log.warn(`upstream host ${upstreamHost} does not resolve now (${(e as { code?: string }).code ?? e}); requests to it will get 502 until it does`);
       }
     }
-    const proxy = startProxy({ listen, upstreamHost, upstreamAddresses, limits, reusePort: isWorker });
+    const proxy = startProxy({ listen, upstreamHost, upstreamAddresses, limits, reusePort: isWorker, forwarded, hostSuffixes });
     if (typeof proxy === "string") die(proxy);
     if (isWorker) process.send?.(READY_MESSAGE);
     log.info(`cmux-proxy ${pkg.version} listening on ${proxy.addresses.map(formatAddress).join(", ")} (upstream ${upstreamHost})`);

@@ -1,6 +1,7 @@
 // Listen addresses and the proxy's settings. Pure: parsing, validation, dedupe and defaults only.
 
 import { isIP } from "node:net";
+import type { ForwardedOptions } from "./http/forwarded";
 import { decimal } from "./http/token";
 
 export interface ListenAddress {
@@ -22,6 +23,8 @@ export interface Limits {
   upstreamTimeout: number;
   /** Seconds in-flight exchanges get to finish on SIGINT/SIGTERM. */
   shutdownTimeout: number;
+  /** Seconds of silence before TCP keep-alive probes on client and upstream sockets. */
+  tcpKeepAlive: number;
 }
 
 export interface Config {
@@ -32,6 +35,10 @@ export interface Config {
   limits: Limits;
   /** Share the listen addresses with sibling workers (--workers). */
   reusePort?: boolean;
+  /** X-Forwarded-* and Host rewriting (--trusted-proxies, --rewrite-host, --no-forwarded-headers). */
+  forwarded: ForwardedOptions;
+  /** Host routing suffixes, lowercase, no leading dot (--host-suffix). */
+  hostSuffixes: readonly string[];
 }
 
 export const DEFAULT_LISTEN = "0.0.0.0:8080,127.0.0.1:8080";
@@ -44,7 +51,10 @@ export const DEFAULT_LIMITS: Limits = {
   connectTimeout: 5,
   upstreamTimeout: 120,
   shutdownTimeout: 10,
+  tcpKeepAlive: 60,
 };
+
+export const DEFAULT_FORWARDED: ForwardedOptions = { headers: true, trusted: [], rewriteHost: false };
 
 export function formatAddress(a: { host: string; port: number; family: 4 | 6 }): string {
   return a.family === 6 ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
@@ -158,4 +168,24 @@ export function checkUpstreamHost(host: string): string | null {
   if (quad !== null) return bad(`write the address as ${quad}`);
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(host)) return bad("expected an IP or a host name");
   return null;
+}
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** --host-suffix values (repeatable, each may be comma-separated): `localhost`, `.dev.example.com`. */
+export function parseHostSuffixes(values: readonly string[]): string[] | string {
+  const out: string[] = [];
+  for (const v of values) {
+    for (const part of v.split(",")) {
+      const raw = part.trim();
+      if (raw === "") continue;
+      const suffix = raw.toLowerCase().replace(/^\./, "").replace(/\.$/, "");
+      if (suffix === "" || !suffix.split(".").every((l) => DNS_LABEL.test(l))) {
+        return `invalid host suffix "${raw}" (expected a domain such as localhost or dev.example.com)`;
+      }
+      if (!out.includes(suffix)) out.push(suffix);
+    }
+  }
+  if (out.length === 0) return "no host suffix given";
+  return out;
 }

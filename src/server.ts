@@ -10,7 +10,7 @@ import { Deadlines } from "./net/deadlines";
 import { FdBudget, openDescriptors, openFileLimit } from "./net/fd-budget";
 import { noteClosed } from "./net/reclaim";
 import { ClientConnection, type ProxyContext } from "./proxy/connection";
-import { UpstreamPool } from "./proxy/upstream";
+import { keepAlive, UpstreamPool } from "./proxy/upstream";
 
 // Shorter than common dev servers' keep-alive (Node: 5 s), so we drop idle upstreams before they do.
 const UPSTREAM_IDLE_SECONDS = 4;
@@ -33,6 +33,8 @@ function handlers(ctx: ProxyContext, open: Set<ClientConnection>, fds: FdBudget 
   return {
     open(s) {
       fds?.take();
+      // A client that vanished (laptop asleep, NAT entry dropped) is reaped instead of held forever.
+      keepAlive(s, ctx.config.limits.tcpKeepAlive);
       const c = new ClientConnection(s, ctx);
       s.data = c;
       open.add(c);
@@ -98,7 +100,7 @@ export function startProxy(config: Config): RunningProxy | string {
   const deadlines = new Deadlines();
   const ctx: ProxyContext = {
     config,
-    pool: new UpstreamPool(deadlines, UPSTREAM_IDLE_SECONDS, UPSTREAM_IDLE_PER_TARGET, fds),
+    pool: new UpstreamPool(deadlines, UPSTREAM_IDLE_SECONDS, UPSTREAM_IDLE_PER_TARGET, fds, config.limits.tcpKeepAlive),
     deadlines,
     listening: [],
     localAddresses: localAddresses(),

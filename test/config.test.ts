@@ -2,7 +2,7 @@
 // address, and dedupe so the default `0.0.0.0:8080,127.0.0.1:8080` binds once.
 
 import { describe, expect, test } from "bun:test";
-import { checkUpstreamHost, dedupeListen, numericIpv4, parseListenAddress, parseListenList, type ListenAddress } from "../src/config";
+import { checkUpstreamHost, dedupeListen, numericIpv4, parseHostSuffixes, parseListenAddress, parseListenList, type ListenAddress } from "../src/config";
 
 const v4 = (host: string, port: number): ListenAddress => ({ host, port, family: 4 });
 const v6 = (host: string, port: number): ListenAddress => ({ host, port, family: 6 });
@@ -154,5 +154,31 @@ describe("checkUpstreamHost", () => {
     ["bad host!", 'invalid --upstream-host "bad host!": expected an IP or a host name'],
   ] as [string, string | null][])("%p -> %p", (host, expected) => {
     expect(checkUpstreamHost(host)).toBe(expected);
+  });
+});
+
+describe("parseHostSuffixes: repeatable, comma-separated, lowercase, no leading dot", () => {
+  test.each([
+    [["localhost"], ["localhost"]],
+    [["Dev.Example.COM"], ["dev.example.com"]],
+    [[".dev.example.com"], ["dev.example.com"]],
+    [["dev.example.com."], ["dev.example.com"]],
+    [["localhost,dev.test", " other.test "], ["localhost", "dev.test", "other.test"]],
+    [["localhost", "LOCALHOST"], ["localhost"]],
+    [["a-b.c1"], ["a-b.c1"]],
+  ] as [string[], string[]][])("%p -> %p", (values, expected) => {
+    expect(parseHostSuffixes(values)).toEqual(expected);
+  });
+
+  test.each([
+    [["dev..test"], 'invalid host suffix "dev..test" (expected a domain such as localhost or dev.example.com)'],
+    [["."], 'invalid host suffix "." (expected a domain such as localhost or dev.example.com)'],
+    [["-dev.test"], 'invalid host suffix "-dev.test" (expected a domain such as localhost or dev.example.com)'],
+    [["dev_test"], 'invalid host suffix "dev_test" (expected a domain such as localhost or dev.example.com)'],
+    [["dev.test:8080"], 'invalid host suffix "dev.test:8080" (expected a domain such as localhost or dev.example.com)'],
+    [["*.dev.test"], 'invalid host suffix "*.dev.test" (expected a domain such as localhost or dev.example.com)'],
+    [[" , "], "no host suffix given"],
+  ] as [string[], string][])("%p -> one line", (values, expected) => {
+    expect(parseHostSuffixes(values)).toBe(expected);
   });
 });

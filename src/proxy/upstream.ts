@@ -55,10 +55,16 @@ export class Upstream implements Expiring {
   }
 }
 
+/** TCP keep-alive for `seconds` of silence: Bun sets TCP_KEEPIDLE (whole seconds), 10 probes 1 s apart. */
+export function keepAlive(s: Socket<unknown>, seconds: number): void {
+  s.setKeepAlive(true, Math.max(1, Math.ceil(seconds)) * 1000);
+}
+
 const handlers: SocketHandler<Upstream> = {
   open(s) {
     limitReceiveBuffer(s, RECEIVE_BUFFER_BYTES);
     s.data.attach(s);
+    keepAlive(s, s.data.pool.keepAliveSeconds);
   },
   data(s, buf) {
     const up = s.data;
@@ -101,6 +107,8 @@ export class UpstreamPool {
     private readonly maxIdlePerTarget: number,
     /** Counts upstream sockets against the open-file limit. */
     readonly fds: FdBudget | null,
+    /** Seconds of silence before TCP keep-alive probes (--tcp-keepalive). */
+    readonly keepAliveSeconds: number,
   ) {}
 
   static key(t: Target): string {

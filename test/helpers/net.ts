@@ -2,7 +2,8 @@
 // exact bytes they got, and a raw upstream that records the exact bytes it received.
 
 import type { Socket, TCPSocketListener } from "bun";
-import { DEFAULT_LIMITS, type Limits } from "../../src/config";
+import { DEFAULT_FORWARDED, DEFAULT_LIMITS, type Config, type Limits } from "../../src/config";
+import { DEFAULT_HOST_SUFFIXES } from "../../src/route";
 import { configureLog } from "../../src/log";
 import { startProxy, type RunningProxy } from "../../src/server";
 import { Wake, waitFor } from "./wait";
@@ -16,11 +17,14 @@ export interface TestProxy {
 // The proxy's own log lines would drown the test report; CMUX_TEST_LOG=debug brings them back.
 configureLog((process.env.CMUX_TEST_LOG as "debug" | undefined) ?? "silent", false);
 
-export function startTestProxy(limits: Partial<Limits> = {}, upstreamHost = "127.0.0.1"): TestProxy {
+export function startTestProxy(limits: Partial<Limits> = {}, upstreamHost = "127.0.0.1", more: Partial<Config> = {}): TestProxy {
   const proxy = startProxy({
     listen: [{ host: "127.0.0.1", port: 0, family: 4 }],
     upstreamHost,
     limits: { ...DEFAULT_LIMITS, ...limits },
+    forwarded: DEFAULT_FORWARDED,
+    hostSuffixes: DEFAULT_HOST_SUFFIXES,
+    ...more,
   });
   if (typeof proxy === "string") throw new Error(proxy);
   return { port: proxy.addresses[0]!.port, proxy, stop: () => proxy.stop(false) };

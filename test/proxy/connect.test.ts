@@ -99,7 +99,7 @@ describe("connectFailureReason names every address tried", () => {
 const owner: UpstreamOwner = { onUpstreamData() {}, onUpstreamDrain() {}, onUpstreamEnd() {}, onUpstreamClose() {} };
 const started: TCPSocketListener<unknown>[] = [];
 const deadlines = new Deadlines();
-const pool = new UpstreamPool(deadlines, 4, 8, null);
+const pool = new UpstreamPool(deadlines, 4, 8, null, 60);
 
 afterEach(() => {
   for (const l of started.splice(0)) l.stop(true);
