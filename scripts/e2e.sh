@@ -12,6 +12,7 @@
 #   STRESS_N=32  STRESS_PORT=3200  STRESS_CONC=16   stress workspaces, their port, parallelism
 #   E2E_HTTP_PORT=3000  E2E_WS_PORT=3100  E2E_TCP_PORT=3101  E2E_PG_PORT=5432
 #                                                   the fixed ports the workspaces share
+#   E2E_DIAG_PORT=3102                              the shim-less server the 502 page diagnoses
 #   NO_COLOR=1                                      plain output
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -27,15 +28,16 @@ HTTP_PORT=${E2E_HTTP_PORT:-3000}
 WS_PORT=${E2E_WS_PORT:-3100}
 TCP_PORT=${E2E_TCP_PORT:-3101}
 PG_PORT=${E2E_PG_PORT:-5432}
+DIAG_PORT=${E2E_DIAG_PORT:-3102}
 
 for setting in STRESS_N:1:65535 STRESS_CONC:1:1024 STRESS_PORT:1:65535 HTTP_PORT:1:65535 \
-  WS_PORT:1:65535 TCP_PORT:1:65535 PG_PORT:1:65535; do
+  WS_PORT:1:65535 TCP_PORT:1:65535 PG_PORT:1:65535 DIAG_PORT:1:65535; do
   IFS=: read -r name lo hi <<<"$setting"
   value=${!name}
   [[ $value =~ ^[0-9]+$ ]] && ((value >= lo && value <= hi)) || fail "$name=\"$value\" (expected a number from $lo to $hi)"
 done
-[[ $(printf '%s\n' "$HTTP_PORT" "$WS_PORT" "$TCP_PORT" "$PG_PORT" | sort -u | wc -l) == 4 ]] ||
-  fail "E2E_HTTP_PORT, E2E_WS_PORT, E2E_TCP_PORT and E2E_PG_PORT must differ"
+[[ $(printf '%s\n' "$HTTP_PORT" "$WS_PORT" "$TCP_PORT" "$PG_PORT" "$DIAG_PORT" | sort -u | wc -l) == 5 ]] ||
+  fail "E2E_HTTP_PORT, E2E_WS_PORT, E2E_TCP_PORT, E2E_PG_PORT and E2E_DIAG_PORT must differ"
 
 # Nothing from the caller's shell may steer the shim.
 unset LD_PRELOAD CMUX_WORKSPACE_INTERNAL CMUX_PRELOAD_DISABLE CMUX_PRELOAD_LOG
@@ -72,7 +74,7 @@ trap 'interrupted TERM 143' TERM
 trap 'fail "unexpected failure (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 # e2e-artifacts/ holds only this run's output: the screenshot, and the logs if it fails.
-rm -rf "$REPO/e2e-artifacts/logs" "$REPO/e2e-artifacts/browser-workspace-a.png"
+rm -rf "$REPO/e2e-artifacts/logs" "$REPO/e2e-artifacts/browser-workspace-a.png" "$REPO/e2e-artifacts/error-page-502.png"
 # The temp root must be traversable by the postgres user, and must not itself be inside a directory
 # named workspace-* (the shim would pick that one).
 ROOT=$(mktemp -d /tmp/cmux-e2e.XXXXXX)
@@ -221,10 +223,13 @@ for ws in workspace-a workspace-b; do
 done
 port_in_use workspace-a "$WS_PORT" && clash workspace-a "$WS_PORT" E2E_WS_PORT
 port_in_use workspace-a "$TCP_PORT" && clash workspace-a "$TCP_PORT" E2E_TCP_PORT
+port_in_use workspace-a "$DIAG_PORT" && clash workspace-a "$DIAG_PORT" E2E_DIAG_PORT
+bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0"' "$DIAG_PORT" 2>/dev/null &&
+  fail "127.0.0.1:$DIAG_PORT already accepts connections outside the workspaces; free it or set E2E_DIAG_PORT to another port"
 for ((i = 1; i <= STRESS_N; i++)); do
   port_in_use "workspace-$i" "$STRESS_PORT" && clash "workspace-$i" "$STRESS_PORT" STRESS_PORT
 done
-ok "$HTTP_PORT, $PG_PORT in workspace-a/b; $WS_PORT, $TCP_PORT in workspace-a; $STRESS_PORT in workspace-1..$STRESS_N"
+ok "$HTTP_PORT, $PG_PORT in workspace-a/b; $WS_PORT, $TCP_PORT, $DIAG_PORT in workspace-a; $DIAG_PORT outside; $STRESS_PORT in workspace-1..$STRESS_N"
 
 # --- 1. one server, isolated ---------------------------------------------------------------------
 
@@ -417,6 +422,21 @@ run_bg_bounded 90 browser "$LOGS/browser.log" "$REPO" \
   bun scripts/e2e/browser.ts "$BROWSER_URL" workspace-a "$REPO/e2e-artifacts/browser-workspace-a.png" ||
   fail "browser check failed" "$LOGS/browser.log" "$LOGS/ws-app.log" "$LOGS/proxy.log"
 ok "$(tail -n 1 "$LOGS/browser.log" | sed "s|$REPO/||")"
+
+# --- 9. a 502 that says why, in a browser --------------------------------------------------------------
+
+DIAG_URL="http://workspace-a-$DIAG_PORT.localhost:$PROXY_PORT/"
+DIAG_NOTE="127.0.0.1:$DIAG_PORT has a listener: a server started without the shim?"
+step "9. a server started without the shim on 127.0.0.1:$DIAG_PORT: curl and Chromium get a 502 that says so"
+start_bg http-noshim "$LOGS/http-noshim.log" "$ROOT" python3 -m http.server "$DIAG_PORT" --bind 127.0.0.1
+wait_until 10 "$BG_PID" "$LOGS/http-noshim.log" "shim-less server start" curl -sf --max-time 1 -o /dev/null "http://127.0.0.1:$DIAG_PORT/"
+http "$DIAG_URL"
+[[ $CODE == 502 ]] && grep -qF "$DIAG_NOTE" "$ROOT/body" ||
+  fail "curl $DIAG_URL: expected a 502 line with \"$DIAG_NOTE\", got $CODE \"$(cat "$ROOT/body")\"" "$LOGS/proxy.log"
+run_bg_bounded 90 error-page "$LOGS/error-page.log" "$REPO" \
+  bun scripts/e2e/error-page.ts "$DIAG_URL" "$DIAG_NOTE" "$REPO/e2e-artifacts/error-page-502.png" ||
+  fail "the browser's 502 page check failed" "$LOGS/error-page.log" "$LOGS/proxy.log"
+ok "$(tail -n 1 "$LOGS/error-page.log" | sed "s|$REPO/||")"
 
 # --- the proxy itself --------------------------------------------------------------------------------
 
