@@ -1,7 +1,7 @@
 // Upstream connections: connecting with a timeout, and a pool of idle keep-alive connections per
 // target so consecutive requests (from any client) skip the TCP handshake.
 
-import type { SocketHandler } from "bun";
+import type { Socket, SocketHandler } from "bun";
 import type { Deadlines, Expiring } from "../net/deadlines";
 import type { FdBudget } from "../net/fd-budget";
 import { log } from "../log";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess, TCPSocketListener } from "bun";
 import { createNetNs, HOST_ADDR, NS_ADDR, netnsUnavailable, type NetNs } from "../helpers/netns";
 import { startTestProxy, type TestProxy } from "../helpers/net";
-import { waitFor } from "../helpers/proc-stats";
+import { waitFor } from "../helpers/wait";
 import { connectClient, waitClient, type RawClient } from "../helpers/raw-client";
 
 const unavailable = netnsUnavailable();
