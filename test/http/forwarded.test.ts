@@ -7,16 +7,10 @@ import { HttpError } from "../../src/http/errors";
 import { fieldTokens, type RequestHead } from "../../src/http/head-parser";
 import { serializeRequestHead } from "../../src/http/rewrite";
 import { parseCidrList, type Cidr } from "../../src/net/cidr";
+import { fields } from "../helpers/fields";
 
 function request(pairs: [string, string][]): RequestHead {
-  return {
-    method: "GET",
-    target: "/",
-    minor: 1,
-    names: pairs.map(([n]) => n),
-    lower: pairs.map(([n]) => n.toLowerCase()),
-    values: pairs.map(([, v]) => v),
-  };
+  return { method: "GET", target: "/", minor: 1, ...fields(pairs) };
 }
 
 const TRUSTED = parseCidrList("10.0.0.0/8, ::1") as Cidr[];
