@@ -35,10 +35,10 @@ export interface Config {
   limits: Limits;
   /** Share the listen addresses with sibling workers (--workers). */
   reusePort?: boolean;
-  /** X-Forwarded-* and Host rewriting (--trusted-proxies, --rewrite-host, --no-forwarded-headers). */
-  forwarded: ForwardedOptions;
-  /** Host routing suffixes, lowercase, no leading dot (--host-suffix). */
-  hostSuffixes: readonly string[];
+  /** X-Forwarded-* and Host rewriting (--trusted-proxies, --rewrite-host, --no-forwarded-headers); DEFAULT_FORWARDED if absent. */
+  forwarded?: ForwardedOptions;
+  /** Host routing suffixes, lowercase, no leading dot (--host-suffix); `localhost` if absent. */
+  hostSuffixes?: readonly string[];
 }
 
 export const DEFAULT_LISTEN = "0.0.0.0:8080,127.0.0.1:8080";

@@ -2,6 +2,7 @@
 // target so consecutive requests (from any client) skip the TCP handshake.
 
 import type { Socket, SocketHandler } from "bun";
+import { DEFAULT_LIMITS } from "../config";
 import type { Deadlines, Expiring } from "../net/deadlines";
 import type { FdBudget } from "../net/fd-budget";
 import { log } from "../log";
@@ -108,7 +109,7 @@ export class UpstreamPool {
     /** Counts upstream sockets against the open-file limit. */
     readonly fds: FdBudget | null,
     /** Seconds of silence before TCP keep-alive probes (--tcp-keepalive). */
-    readonly keepAliveSeconds: number,
+    readonly keepAliveSeconds = DEFAULT_LIMITS.tcpKeepAlive,
   ) {}
 
   static key(t: Target): string {

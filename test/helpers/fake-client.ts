@@ -3,11 +3,10 @@
 // handlers src/server.ts calls, and the deadline sweep), so a test reads as the sequence of socket
 // events it models.
 
-import { DEFAULT_FORWARDED, DEFAULT_LIMITS, type Config, type Limits } from "../../src/config";
+import { DEFAULT_LIMITS, type Config, type Limits } from "../../src/config";
 import { configureLog } from "../../src/log";
 import { Deadlines } from "../../src/net/deadlines";
 import { ClientConnection } from "../../src/proxy/connection";
-import { DEFAULT_HOST_SUFFIXES } from "../../src/route";
 import { FakeSocket } from "./fake-socket";
 import { FakePool } from "./fake-upstream";
 
@@ -58,13 +57,7 @@ export class FakeClient {
     this.socket = new FakeSocket(opts.capacity ?? Infinity, "192.0.2.7");
     this.deadlines = new Deadlines(() => this.ms);
     this.pool = new FakePool(this.deadlines);
-    const config: Config = {
-      listen: [],
-      upstreamHost: "127.0.0.1",
-      limits: { ...TEST_LIMITS, ...opts.limits },
-      forwarded: DEFAULT_FORWARDED,
-      hostSuffixes: DEFAULT_HOST_SUFFIXES,
-    };
+    const config: Config = { listen: [], upstreamHost: "127.0.0.1", limits: { ...TEST_LIMITS, ...opts.limits } };
     this.conn = new ClientConnection(this.socket, {
       config,
       pool: this.pool,

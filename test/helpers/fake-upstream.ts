@@ -77,7 +77,7 @@ export class FakePool extends UpstreamPool {
   readonly released: Upstream[] = [];
 
   constructor(deadlines: Deadlines, idleSeconds = POOL_IDLE_S, maxIdlePerTarget = 8) {
-    super(deadlines, idleSeconds, maxIdlePerTarget, null, 60);
+    super(deadlines, idleSeconds, maxIdlePerTarget, null);
   }
 
   override connect(t: Target, owner: UpstreamOwner): Promise<Upstream> {

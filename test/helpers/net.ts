@@ -2,8 +2,7 @@
 // exact bytes they got, and a raw upstream that records the exact bytes it received.
 
 import type { Socket, TCPSocketListener } from "bun";
-import { DEFAULT_FORWARDED, DEFAULT_LIMITS, type Config, type Limits } from "../../src/config";
-import { DEFAULT_HOST_SUFFIXES } from "../../src/route";
+import { DEFAULT_LIMITS, type Config, type Limits } from "../../src/config";
 import { configureLog } from "../../src/log";
 import { startProxy, type RunningProxy } from "../../src/server";
 import { Wake, waitFor } from "./wait";
@@ -22,8 +21,6 @@ export function startTestProxy(limits: Partial<Limits> = {}, upstreamHost = "127
     listen: [{ host: "127.0.0.1", port: 0, family: 4 }],
     upstreamHost,
     limits: { ...DEFAULT_LIMITS, ...limits },
-    forwarded: DEFAULT_FORWARDED,
-    hostSuffixes: DEFAULT_HOST_SUFFIXES,
     ...more,
   });
   if (typeof proxy === "string") throw new Error(proxy);
