@@ -36,10 +36,13 @@ export interface Hop {
   proto: "http" | "https";
 }
 
-/** Lowercase names of the fields the serializer leaves out, and whole `Name: value\r\n` lines it appends. */
+/**
+ * Lowercase names of the fields the serializer leaves out, and whole field lines (`Name: value`,
+ * without CRLF) it appends after the kept ones: the shape outbound-head.ts's `drop`/`append` take.
+ */
 export interface HeadEdit {
   drop: ReadonlySet<string>;
-  add: string;
+  append: readonly string[];
 }
 
 const XFF = "x-forwarded-for";
@@ -47,7 +50,7 @@ const XFP = "x-forwarded-proto";
 const XFH = "x-forwarded-host";
 const XFPORT = "x-forwarded-port";
 
-export const NO_EDIT: HeadEdit = { drop: new Set(), add: "" };
+export const NO_EDIT: HeadEdit = { drop: new Set(), append: [] };
 // The usual cases drop fixed sets; only a trusted peer's request needs one of its own.
 const DROP_HOST: ReadonlySet<string> = new Set(["host"]);
 const DROP_FORWARDED: ReadonlySet<string> = new Set([XFF, XFP, XFH, XFPORT]);
@@ -105,32 +108,32 @@ export function forwardedEdit(
   const newHost = override ?? (opts.rewriteHost ? `localhost:${targetPort}` : null);
   const hostAt = head.lower.indexOf("host");
   const originalHost = hostAt === -1 ? "" : trimOws(head.values[hostAt]!);
-  const hostLine = newHost === null ? "" : `Host: ${newHost}\r\n`;
-  if (!opts.headers) return newHost === null ? NO_EDIT : { drop: DROP_HOST, add: hostLine };
+  const append: string[] = newHost === null ? [] : [`Host: ${newHost}`];
+  if (!opts.headers) return newHost === null ? NO_EDIT : { drop: DROP_HOST, append };
 
   const client = clientAddress(hop.peer);
-  const xfh = originalHost === "" ? "" : `X-Forwarded-Host: ${originalHost}\r\n`;
+  const xfh = originalHost === "" ? null : `X-Forwarded-Host: ${originalHost}`;
   if (!inAnyCidr(opts.trusted, hop.peer)) {
-    return {
-      drop: newHost === null ? DROP_FORWARDED : DROP_FORWARDED_HOST,
-      add: `${hostLine}X-Forwarded-For: ${client}\r\nX-Forwarded-Proto: ${hop.proto}\r\n${xfh}X-Forwarded-Port: ${hop.port}\r\n`,
-    };
+    append.push(`X-Forwarded-For: ${client}`, `X-Forwarded-Proto: ${hop.proto}`);
+    if (xfh !== null) append.push(xfh);
+    append.push(`X-Forwarded-Port: ${hop.port}`);
+    return { drop: newHost === null ? DROP_FORWARDED : DROP_FORWARDED_HOST, append };
   }
 
   const drop = new Set([XFF]);
   if (newHost !== null) drop.add("host");
   const chain = kept(head, XFF, connection);
-  let add = `${hostLine}X-Forwarded-For: ${chain === null ? client : chain + ", " + client}\r\n`;
+  append.push(`X-Forwarded-For: ${chain === null ? client : chain + ", " + client}`);
   // Each kept field stays where the client put it; a missing (or empty) one is this hop's.
-  const own: [string, string][] = [
-    [XFP, `X-Forwarded-Proto: ${hop.proto}\r\n`],
+  const own: [string, string | null][] = [
+    [XFP, `X-Forwarded-Proto: ${hop.proto}`],
     [XFH, xfh],
-    [XFPORT, `X-Forwarded-Port: ${hop.port}\r\n`],
+    [XFPORT, `X-Forwarded-Port: ${hop.port}`],
   ];
   for (const [lower, line] of own) {
     if (kept(head, lower, connection) !== null) continue;
     drop.add(lower);
-    add += line;
+    if (line !== null) append.push(line);
   }
-  return { drop, add };
+  return { drop, append };
 }
