@@ -115,6 +115,13 @@ export function route(head: Fields, upstreamHost: string, suffixes: readonly str
   return { host: ip.ip, port };
 }
 
+/** The workspace the request names (header, else Host route), for the error page's forms; null if none. */
+export function requestedWorkspace(head: Fields, suffixes: readonly string[] = DEFAULT_HOST_SUFFIXES): string | null {
+  const at = head.lower.indexOf(WORKSPACE_HEADER);
+  const raw = at !== -1 ? trimOws(head.values[at]!) : hostRoute(head.values[head.lower.indexOf("host")] ?? "", suffixes)?.workspace;
+  return raw === undefined ? null : utf8Name(raw);
+}
+
 /** One canonical spelling per address (`::ffff:127.0.0.1` is 127.0.0.1, `0:0::1` is ::1), or null. */
 function addressKey(host: string): string | null {
   const a = addressGroups(host);

@@ -10,6 +10,7 @@ import { Deadlines } from "./net/deadlines";
 import { FdBudget, openDescriptors, openFileLimit } from "./net/fd-budget";
 import { noteClosed } from "./net/reclaim";
 import { ClientConnection, type ProxyContext } from "./proxy/connection";
+import { diagnoseNow } from "./proxy/nearby";
 import { keepAlive, UpstreamPool } from "./proxy/upstream";
 
 // Shorter than common dev servers' keep-alive (Node: 5 s), so we drop idle upstreams before they do.
@@ -105,6 +106,7 @@ export function startProxy(config: Config): RunningProxy | string {
     listening: [],
     localAddresses: localAddresses(),
     draining: false,
+    diagnose: diagnoseNow,
   };
   const socket = handlers(ctx, open, fds);
   /** Binds the addresses bound before, on their real ports; one that fails now is logged and skipped. */

@@ -14,4 +14,6 @@ export interface ByteSocket {
   /** Close at once (RST if bytes are unsent). */
   terminate(): void;
   readonly remoteAddress: string;
+  /** The proxy's own port of this connection (X-Forwarded-Port). */
+  readonly localPort: number;
 }

@@ -4,9 +4,10 @@
 // request/response pair needs lives in its Exchange; this file only moves bytes between the two
 // sockets and decides what happens next.
 
-import type { Config } from "../config";
+import { DEFAULT_FORWARDED, type Config } from "../config";
 import { BodyMeter, requestFraming, responseFraming } from "../http/body";
 import { errorResponse, HttpError, upstreamFault } from "../http/errors";
+import { forwardedEdit, NO_EDIT } from "../http/forwarded";
 import { decodeHead, fieldTokens, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from "../http/head-parser";
 import { HeadReader } from "../http/head-reader";
 import { applyAbsoluteForm, serializeRequestHead, serializeResponseHead } from "../http/rewrite";
@@ -16,6 +17,8 @@ import { Outbox } from "../net/outbox";
 import type { ByteSocket } from "../net/socket";
 import { Splice, type SocketEvents } from "../net/splice";
 import { isSelfTarget, route } from "../route";
+import { ConnectFailure } from "./connect";
+import { htmlChoice } from "./error-view";
 import { Exchange, Resp } from "./exchange";
 import { Upstream, UpstreamPool, type UpstreamOwner } from "./upstream";
 
@@ -29,6 +32,8 @@ export interface ProxyContext {
   localAddresses: ReadonlySet<string>;
   /** Set on SIGINT/SIGTERM: finish the current exchange, then close. */
   draining: boolean;
+  /** What listens near a refused target, for the 502 (src/proxy/nearby.ts); absent: no diagnosis. */
+  diagnose?: (host: string, port: number) => Promise<string[]>;
 }
 
 const enum Phase {
@@ -86,6 +91,8 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   /** Client bytes not yet processed: a partial head, body bytes waiting for upstream, pipelined requests. */
   private readonly input: HeadReader;
   private ex: Exchange | null = null;
+  /** The request being answered, if its head was read: its Accept picks the error page. */
+  private head: RequestHead | null = null;
   private clientEnded = false;
   /** The client is paused because the upstream's outbox is full. */
   private pausedForUpstreamOutbox = false;
@@ -187,8 +194,9 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   private startExchange(head: RequestHead): void {
     this.disarm();
     applyAbsoluteForm(head);
+    this.head = head;
     const cfg = this.ctx.config;
-    const target = route(head, cfg.upstreamHost);
+    const target = route(head, cfg.upstreamHost, cfg.hostSuffixes);
     if (target instanceof HttpError) return this.fail(target);
     if (isSelfTarget(target, this.ctx.listening, this.ctx.localAddresses, cfg.upstreamAddresses)) {
       return this.fail(new HttpError(508, `request routed to the proxy itself (${target.host}:${target.port})`));
@@ -199,7 +207,10 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const connection = fieldTokens(head, "connection");
     const upgrade = !tunnel && head.lower.includes("upgrade") && connection.includes("upgrade");
     const keepAlive = head.minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
-    const reqHead = tunnel ? "" : serializeRequestHead(head, { upgrade, connection });
+    const hop = { peer: this.socket.remoteAddress, port: this.socket.localPort, proto: "http" } as const;
+    const edit = tunnel ? NO_EDIT : forwardedEdit(head, connection, target.port, hop, cfg.forwarded ?? DEFAULT_FORWARDED);
+    if (edit instanceof HttpError) return this.fail(edit);
+    const reqHead = tunnel ? "" : serializeRequestHead(head, { upgrade, connection, edit });
     const ex = new Exchange(head, target, framing, upgrade, keepAlive, reqHead, cfg.limits);
     this.ex = ex;
     this.phase = Phase.Exchange;
@@ -225,8 +236,15 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
       (err: { code?: string; message?: string }) => {
         if (this.ex !== ex || !ex.connecting) return;
         ex.connecting = false;
-        const what = ex.req.method === "CONNECT" ? "CONNECT: upstream" : "upstream";
-        this.fail(new HttpError(502, `${what} ${ex.target.host}:${ex.target.port} ${connectFailure(err)}`));
+        const t = ex.target;
+        const reason = `${ex.req.method === "CONNECT" ? "CONNECT: " : ""}${err instanceof ConnectFailure ? err.message : `upstream ${t.host}:${t.port} ${connectFailure(err)}`}`;
+        const diagnose = this.ctx.diagnose;
+        if (diagnose === undefined || err.code !== "ECONNREFUSED") return this.fail(new HttpError(502, reason));
+        // The socket tables are read off the event loop, bounded in time: no deadline answers meanwhile.
+        this.disarm();
+        void diagnose(t.host, t.port).then((notes) => {
+          if (this.ex === ex) this.fail(new HttpError(502, reason, notes));
+        });
       },
     );
   }
@@ -413,6 +431,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
       }
     }
     this.ex = null;
+    this.head = null;
     this.pausedForUpstreamOutbox = false;
     if (!ex.keepAlive || !ex.reqBody.done) {
       this.phase = Phase.Closed;
@@ -469,8 +488,9 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     if (this.phase === Phase.Closed) return;
     if (this.ex?.respStarted) return this.abort();
     this.log(err.status >= 500 ? "warn" : "info", `${err.status} ${err.reason}`);
+    const page = htmlChoice(this.head, err.status, this.ex?.target.port ?? null, this.ctx.config.hostSuffixes);
     this.close();
-    this.out.send(errorResponse(err));
+    this.out.send(errorResponse(err, page));
     this.out.closeWhenFlushed();
   }
 

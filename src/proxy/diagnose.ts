@@ -63,8 +63,10 @@ export function diagnoseRefused(host: string, port: number, listeners: readonly 
     return [`${where} listens now: the server may have just started, try again`];
   }
 
-  const notes = [`nothing listens on ${list(targets.map((t) => fmt(t.family, t.address, port)), 2)}`];
+  // For the loopback pair the 502 has already named both addresses, and the ports listening there
+  // are every service of the machine: only a workspace's own ports are worth listing.
   const workspace = !LOOPBACK_PAIR.has(host);
+  const notes = workspace ? [`nothing listens on ${fmt(targets[0]!.family, host, port)}`] : [];
   if (workspace && onPort.some((l) => l.family === 4 && l.address === "127.0.0.1")) {
     notes.push(`127.0.0.1:${port} has a listener: a server started without the shim? (start it in the workspace with LD_PRELOAD, or leave out the workspace to reach it)`);
   }
@@ -84,12 +86,9 @@ export function diagnoseRefused(host: string, port: number, listeners: readonly 
     notes.push(`${what} ${offLoopback.length === 1 ? "has a listener" : "have listeners"} (not on loopback)`);
   }
 
+  if (!workspace) return notes;
   const ports = [...new Set(listeners.filter(isTarget).map((l) => l.port))].sort((a, b) => a - b);
-  const place = workspace ? `in this workspace (${host})` : "on 127.0.0.1 and [::1]";
-  if (ports.length > 0) {
-    notes.push(`${place}, port${ports.length === 1 ? "" : "s"} ${list(ports.map(String), MAX_PORTS)} listen${ports.length === 1 ? "s" : ""}`);
-  } else if (workspace) {
-    notes.push(`${place}, no port listens at all`);
-  }
+  if (ports.length === 0) notes.push(`in this workspace (${host}), no port listens at all`);
+  else notes.push(`in this workspace (${host}), port${ports.length === 1 ? "" : "s"} ${list(ports.map(String), MAX_PORTS)} listen${ports.length === 1 ? "s" : ""}`);
   return notes;
 }

@@ -1,15 +1,17 @@
 // docs/http-behaviour.md rows 1-27 over real sockets: what the client gets back and the exact
 // bytes the upstream received. (Rows 28-32 live in upgrade.test.ts and connect.test.ts, row 33 in
-// forwarding.test.ts.)
+// forwarding.test.ts.) The proxy runs with --no-forwarded-headers so the upstream's bytes are the
+// client's own; the X-Forwarded-* lines added by default are tested in forwarded-headers.test.ts.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { DEFAULT_FORWARDED } from "../../src/config";
 import { answerEach, okResponse, rawExchange, rawUpstream, statuses, startTestProxy, type TestProxy } from "../helpers/net";
 import { connectClient, waitClient } from "../helpers/raw-client";
 import { waitFor } from "../helpers/wait";
 
 let proxy: TestProxy;
 beforeAll(() => {
-  proxy = startTestProxy();
+  proxy = startTestProxy({}, "127.0.0.1", { forwarded: { ...DEFAULT_FORWARDED, headers: false } });
 });
 afterAll(() => proxy.stop());
 

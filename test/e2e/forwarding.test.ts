@@ -187,13 +187,13 @@ describe("errors the proxy answers itself", () => {
     expect(text.trimEnd().split("\n").length).toBe(1);
   });
 
-  test("502 for a closed port, naming the target", async () => {
+  test("502 for a closed port, naming the target and both loopback addresses tried", async () => {
     const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     const port = l.port;
     l.stop(true);
     const r = await fetch(url("/"), via(port));
     expect(r.status).toBe(502);
-    expect(await r.text()).toBe(`upstream 127.0.0.1:${port} refused the connection\n`);
+    expect(await r.text()).toBe(`upstream 127.0.0.1:${port} refused the connection (tried 127.0.0.1:${port} and [::1]:${port})\n`);
   });
 
   test("502 when the upstream resets before a response head", async () => {

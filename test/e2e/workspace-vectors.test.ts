@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TCPSocketListener } from "bun";
 import vectors from "../vectors/workspace-ip.json";
+import { workspaceIp } from "../../src/workspace";
 import { rawExchange, startTestProxy, type TestProxy } from "../helpers/net";
 
 interface Vector {
@@ -74,8 +75,19 @@ describe("X-Cmux-Workspace-Internal", () => {
   });
 });
 
+// In a Host, labels before the route label belong to the application (README "Dev servers"): a
+// name with a dot is reachable by the header only, and routes by its last label in a Host.
+const hostSendable = sendable.filter((v) => !v.name.includes("."));
+
 describe("Host: <workspace>-<port>.localhost", () => {
-  test.each(sendable.map((v) => [JSON.stringify(v.name), v] as [string, Vector]))("%s", async (_n, v) => {
+  test("a dotted name routes by its last label: feature.branch_x-<port>.localhost is branch_x", async () => {
+    const ip = workspaceIp("branch_x");
+    if (!ip.ok) throw new Error(ip.reason);
+    const r = await rawExchange(proxy.port, [utf8(`GET / HTTP/1.1\r\nHost: feature.branch_x-${port}.localhost:8080\r\n\r\n`)], answered);
+    expect(r.text).toContain(ips.includes(ip.ip) ? `reached ${ip.ip}` : `upstream ${ip.ip}:${port} refused the connection`);
+  });
+
+  test.each(hostSendable.map((v) => [JSON.stringify(v.name), v] as [string, Vector]))("%s", async (_n, v) => {
     const head = Buffer.concat([utf8("GET / HTTP/1.1\r\nHost: "), utf8(v.name), utf8(`-${port}.localhost:8080\r\n\r\n`)]);
     const r = await rawExchange(proxy.port, [head], answered);
     expect(r.timedOut).toBe(false);

@@ -22,6 +22,7 @@ export class FakeSocket implements ByteSocket {
   constructor(
     public capacity = Infinity,
     readonly remoteAddress = "127.0.0.1",
+    readonly localPort = 8080,
   ) {}
 
   write(data: Uint8Array): number {
