@@ -10,7 +10,7 @@ import { Deadlines } from "./net/deadlines";
 import { FdBudget, openDescriptors, openFileLimit } from "./net/fd-budget";
 import { noteClosed } from "./net/reclaim";
 import { ClientConnection, type ProxyContext } from "./proxy/connection";
-import { diagnoseNow } from "./proxy/nearby";
+import { SocketTables } from "./proxy/nearby";
 import { keepAlive, UpstreamPool } from "./proxy/upstream";
 
 // Shorter than common dev servers' keep-alive (Node: 5 s), so we drop idle upstreams before they do.
@@ -99,6 +99,7 @@ export function startProxy(config: Config): RunningProxy | string {
         });
   // One sweeper for every timeout: client connections and idle pooled upstreams alike.
   const deadlines = new Deadlines();
+  const tables = new SocketTables();
   const ctx: ProxyContext = {
     config,
     pool: new UpstreamPool(deadlines, UPSTREAM_IDLE_SECONDS, UPSTREAM_IDLE_PER_TARGET, fds, config.limits.tcpKeepAlive),
@@ -106,7 +107,7 @@ export function startProxy(config: Config): RunningProxy | string {
     listening: [],
     localAddresses: localAddresses(),
     draining: false,
-    diagnose: diagnoseNow,
+    diagnose: (host, port) => tables.diagnose(host, port),
   };
   const socket = handlers(ctx, open, fds);
   /** Binds the addresses bound before, on their real ports; one that fails now is logged and skipped. */

@@ -27,8 +27,11 @@ export function netnsUnavailable(): string | null {
   return null;
 }
 
+let made = 0;
+
 export function createNetNs(): NetNs {
-  const id = `${process.pid % 100000}`;
+  // Unique per process and per namespace (interface names have at most 15 characters).
+  const id = `${process.pid % 100000}x${made++}`;
   const name = `cmuxt${id}`;
   const hostIf = `vh${id}`;
   const nsIf = `vn${id}`;

@@ -5,23 +5,23 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { diagnoseNow, listeningNow } from "../../src/proxy/nearby";
+import { SocketTables } from "../../src/proxy/nearby";
 
-describe("listeningNow", () => {
+describe("SocketTables", () => {
   const listeners = [Bun.listen({ hostname: "::1", port: 0, socket: { data() {} } }), Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } })];
   afterAll(() => {
     for (const l of listeners) l.stop(true);
   });
 
   test("shows this process's listeners on both families", async () => {
-    const got = await listeningNow("/proc", 5000);
+    const got = await new SocketTables("/proc", 5000).now();
     expect(got).not.toBeNull();
     expect(got!.some((l) => l.family === 6 && l.address === "::1" && l.port === listeners[0]!.port)).toBe(true);
     expect(got!.some((l) => l.family === 4 && l.address === "127.0.0.1" && l.port === listeners[1]!.port)).toBe(true);
   });
 
-  test("diagnoseNow names a server on ::1 for a workspace target", async () => {
-    const notes = await diagnoseNow("127.18.0.1", listeners[0]!.port);
+  test("diagnose names a server on ::1 for a workspace target", async () => {
+    const notes = await new SocketTables("/proc", 5000).diagnose("127.18.0.1", listeners[0]!.port);
     expect(notes).toContain(`[::1]:${listeners[0]!.port} has a listener: a server bound to ::1 only, which the shim cannot move into a workspace (bind it to 127.0.0.1 or localhost)`);
   });
 
@@ -33,7 +33,8 @@ describe("listeningNow", () => {
     expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
     try {
       const t0 = performance.now();
-      const [a, b] = await Promise.all([listeningNow(root, 100), listeningNow(root, 100)]);
+      const tables = new SocketTables(root, 100);
+      const [a, b] = await Promise.all([tables.now(), tables.now()]);
       const elapsed = performance.now() - t0;
       expect(a).toBeNull();
       expect(b).toBeNull();
