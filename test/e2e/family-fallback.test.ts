@@ -5,33 +5,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { startTestProxy, type TestProxy } from "../helpers/net";
+import { curl } from "../helpers/curl";
+import { nodeServer } from "../helpers/node-server";
 
-/** `node` serving `body` on `host` (port 0); resolves once it listens, with its port. */
-async function nodeServer(host: string, body: string): Promise<{ proc: Subprocess<"ignore", "pipe", "pipe">; port: number }> {
-  const script = `const s=require('http').createServer((q,r)=>r.end(${JSON.stringify(body)}+' '+q.socket.localAddress));s.listen(0,${JSON.stringify(host)},()=>console.log(s.address().port))`;
-  const proc = Bun.spawn(["node", "-e", script], { stdout: "pipe", stderr: "pipe" });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  const deadline = Date.now() + 10_000;
-  while (!text.includes("\n")) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`node did not listen on ${host} within 10 s`);
-    const chunk = await Promise.race([reader.read(), Bun.sleep(left).then(() => null)]);
-    if (chunk === null) continue;
-    if (chunk.done) throw new Error(`node exited: ${await new Response(proc.stderr).text()}`);
-    text += Buffer.from(chunk.value).toString();
-  }
-  reader.releaseLock();
-  return { proc, port: Number(text.trim()) };
-}
-
-async function curl(port: number, headers: string[], path = "/"): Promise<{ status: number; body: string }> {
-  const args = ["curl", "-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}", ...headers.flatMap((h) => ["-H", h]), `http://127.0.0.1:${port}${path}`];
-  const p = Bun.spawn(args, { stdout: "pipe", stderr: "pipe" });
-  const out = await new Response(p.stdout).text();
-  await p.exited;
-  const nl = out.lastIndexOf("\n");
-  return { status: Number(out.slice(nl + 1)), body: out.slice(0, nl) };
+/** curl through a proxy on 127.0.0.1 with the given headers: status and body. */
+async function viaProxy(port: number, headers: string[]): Promise<{ status: number; body: string }> {
+  const r = await curl(`http://127.0.0.1:${port}/`, headers);
+  return { status: r.status, body: r.body };
 }
 
 const servers: Subprocess[] = [];
@@ -62,18 +42,18 @@ afterAll(async () => {
 
 describe("the default upstream reaches a server on either family", () => {
   test("--upstream-host 127.0.0.1 (the default) reaches a Node server on [::1] only", async () => {
-    const r = await curl(viaV4.port, [`X-Cmux-Port-Internal: ${v6Only.port}`]);
+    const r = await viaProxy(viaV4.port, [`X-Cmux-Port-Internal: ${v6Only.port}`]);
     expect(r).toEqual({ status: 200, body: "from-v6 ::1" });
   });
 
   test("--upstream-host ::1 reaches a Node server on 127.0.0.1 only", async () => {
-    const r = await curl(viaV6.port, [`X-Cmux-Port-Internal: ${v4Only.port}`]);
+    const r = await viaProxy(viaV6.port, [`X-Cmux-Port-Internal: ${v4Only.port}`]);
     expect(r).toEqual({ status: 200, body: "from-v4 127.0.0.1" });
   });
 
   test("--upstream-host localhost reaches both", async () => {
-    expect(await curl(viaLocalhost.port, [`X-Cmux-Port-Internal: ${v6Only.port}`])).toEqual({ status: 200, body: "from-v6 ::1" });
-    expect(await curl(viaLocalhost.port, [`X-Cmux-Port-Internal: ${v4Only.port}`])).toEqual({ status: 200, body: "from-v4 127.0.0.1" });
+    expect(await viaProxy(viaLocalhost.port, [`X-Cmux-Port-Internal: ${v6Only.port}`])).toEqual({ status: 200, body: "from-v6 ::1" });
+    expect(await viaProxy(viaLocalhost.port, [`X-Cmux-Port-Internal: ${v4Only.port}`])).toEqual({ status: 200, body: "from-v4 127.0.0.1" });
   });
 
   test("the first family is tried first: 127.0.0.1 wins when both listen", async () => {
@@ -82,10 +62,33 @@ describe("the default upstream reaches a server on either family", () => {
     // The same port on 127.0.0.1 too (a port taken there would throw here, not pass).
     const v4 = Bun.serve({ hostname: "127.0.0.1", port: both.port, fetch: () => new Response("v4-twin") });
     try {
-      expect((await curl(viaV4.port, [`X-Cmux-Port-Internal: ${both.port}`])).body).toBe("v4-twin");
-      expect((await curl(viaV6.port, [`X-Cmux-Port-Internal: ${both.port}`])).body).toBe("v6-twin ::1");
+      expect((await viaProxy(viaV4.port, [`X-Cmux-Port-Internal: ${both.port}`])).body).toBe("v4-twin");
+      expect((await viaProxy(viaV6.port, [`X-Cmux-Port-Internal: ${both.port}`])).body).toBe("v6-twin ::1");
     } finally {
       v4.stop(true);
     }
+  });
+});
+
+describe("nothing on either family: the 502 names every address tried", () => {
+  /** A port free on both loopback families right now. */
+  function refusedPort(): number {
+    const l = Bun.listen({ hostname: "::1", port: 0, socket: { data() {} } });
+    const port = l.port;
+    l.stop(true);
+    return port;
+  }
+
+  test.each([
+    ["127.0.0.1", (p: number) => `upstream 127.0.0.1:${p} refused the connection (tried 127.0.0.1:${p} and [::1]:${p})`],
+    ["::1", (p: number) => `upstream [::1]:${p} refused the connection (tried [::1]:${p} and 127.0.0.1:${p})`],
+    ["localhost", (p: number) => `upstream localhost:${p} refused the connection (tried 127.0.0.1:${p} and [::1]:${p})`],
+  ] as [string, (p: number) => string][])("--upstream-host %s", async (host, reason) => {
+    const proxy = host === "127.0.0.1" ? viaV4 : host === "::1" ? viaV6 : viaLocalhost;
+    const port = refusedPort();
+    const r = await viaProxy(proxy.port, [`X-Cmux-Port-Internal: ${port}`]);
+    expect(r.status).toBe(502);
+    // The reason, then what listens nearby (other workspaces' servers on this port, if any).
+    expect(r.body.trimEnd().split("; ")[0]).toBe(reason(port));
   });
 });
