@@ -12,6 +12,7 @@ export async function curl(url: string, headers: string[] = []): Promise<CurlRes
   const out = await new Response(p.stdout).text();
   if ((await p.exited) !== 0) throw new Error(`curl ${url} failed: ${await new Response(p.stderr).text()}`);
   const nl = out.lastIndexOf("\n");
-  const [status, type = ""] = out.slice(nl + 1).split(" ");
-  return { status: Number(status), type, body: out.slice(0, nl) };
+  const tail = out.slice(nl + 1);
+  const sp = tail.indexOf(" ");
+  return { status: Number(tail.slice(0, sp)), type: tail.slice(sp + 1), body: out.slice(0, nl) };
 }
