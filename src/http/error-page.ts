@@ -111,7 +111,7 @@ export function errorPageHtml(f: PageFacts): string {
   const tries =
     f.tries.length === 0
       ? ""
-      : `<h2>Requests that would reach a server</h2><ul class="tries">${f.tries.map((t) => `<li><code>${escapeHtml(t)}</code></li>`).join("")}</ul>`;
+      : `<h2>How to address a server through this proxy</h2><ul class="tries">${f.tries.map((t) => `<li><code>${escapeHtml(t)}</code></li>`).join("")}</ul>`;
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1">` +
