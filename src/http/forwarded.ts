@@ -92,7 +92,26 @@ function kept(head: Fields, lower: string, connection: readonly string[]): strin
 
 /** A v4-mapped peer (what a dual-stack listener reports for IPv4) is written as the IPv4 address. */
 function clientAddress(peer: string): string {
-  return peer.length > 7 && peer.slice(0, 7).toLowerCase() === "::ffff:" && peer.includes(".") ? peer.slice(7) : peer;
+  if (peer.charCodeAt(0) !== 58 || peer.length <= 7) return peer; // IPv4 peers (the usual case) start with a digit
+  return peer.slice(0, 7).toLowerCase() === "::ffff:" && peer.includes(".") ? peer.slice(7) : peer;
+}
+
+/**
+ * The last untrusted peer's edit, reused while the facts are the same: a keep-alive client sends
+ * request after request with the same peer, port and Host, and the hot path then allocates nothing.
+ */
+let memo: { client: string; port: number; proto: string; host: string; newHost: string | null; edit: HeadEdit } | null = null;
+
+function untrustedEdit(client: string, hop: Hop, originalHost: string, newHost: string | null): HeadEdit {
+  const m = memo;
+  if (m !== null && m.client === client && m.port === hop.port && m.proto === hop.proto && m.host === originalHost && m.newHost === newHost) return m.edit;
+  const append = newHost === null ? [] : [`Host: ${newHost}`];
+  append.push(`X-Forwarded-For: ${client}`, `X-Forwarded-Proto: ${hop.proto}`);
+  if (originalHost !== "") append.push(`X-Forwarded-Host: ${originalHost}`);
+  append.push(`X-Forwarded-Port: ${hop.port}`);
+  const edit = { drop: newHost === null ? DROP_FORWARDED : DROP_FORWARDED_HOST, append };
+  memo = { client, port: hop.port, proto: hop.proto, host: originalHost, newHost, edit };
+  return edit;
 }
 
 /** The edit for one request to `targetPort`, or a 400 for a bad X-Cmux-Host-Override. */
@@ -108,17 +127,13 @@ export function forwardedEdit(
   const newHost = override ?? (opts.rewriteHost ? `localhost:${targetPort}` : null);
   const hostAt = head.lower.indexOf("host");
   const originalHost = hostAt === -1 ? "" : trimOws(head.values[hostAt]!);
-  const append: string[] = newHost === null ? [] : [`Host: ${newHost}`];
-  if (!opts.headers) return newHost === null ? NO_EDIT : { drop: DROP_HOST, append };
+  if (!opts.headers) return newHost === null ? NO_EDIT : { drop: DROP_HOST, append: [`Host: ${newHost}`] };
 
   const client = clientAddress(hop.peer);
+  if (opts.trusted.length === 0 || !inAnyCidr(opts.trusted, hop.peer)) return untrustedEdit(client, hop, originalHost, newHost);
+
+  const append = newHost === null ? [] : [`Host: ${newHost}`];
   const xfh = originalHost === "" ? null : `X-Forwarded-Host: ${originalHost}`;
-  if (!inAnyCidr(opts.trusted, hop.peer)) {
-    append.push(`X-Forwarded-For: ${client}`, `X-Forwarded-Proto: ${hop.proto}`);
-    if (xfh !== null) append.push(xfh);
-    append.push(`X-Forwarded-Port: ${hop.port}`);
-    return { drop: newHost === null ? DROP_FORWARDED : DROP_FORWARDED_HOST, append };
-  }
 
   const drop = new Set([XFF]);
   if (newHost !== null) drop.add("host");
