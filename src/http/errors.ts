@@ -21,8 +21,18 @@ export function upstreamFault(err: HttpError, part: "head" | "body"): HttpError 
   return new HttpError(502, `upstream sent an invalid response ${part}: ${err.reason}`);
 }
 
+// 401 and 407 must name the scheme that would work [RFC 9110 §11.6.1, §11.7.1]. Bearer, not Basic:
+// browsers show no password dialog for it, and the token is not a user name and password.
+const CHALLENGE: Record<number, string> = {
+  401: 'WWW-Authenticate: Bearer realm="cmux-proxy"\r\n',
+  407: 'Proxy-Authenticate: Bearer realm="cmux-proxy"\r\n',
+};
+
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  407: "Proxy Authentication Required",
   408: "Request Timeout",
   431: "Request Header Fields Too Large",
   501: "Not Implemented",
@@ -51,6 +61,7 @@ export function errorResponse(err: HttpError, html: HtmlChoice | null = null): U
   const bodyBytes = Buffer.from(body, "utf8");
   const head =
     `HTTP/1.1 ${err.status} ${statusText}\r\n` +
+    (CHALLENGE[err.status] ?? "") +
     `Content-Type: ${page ? "text/html" : "text/plain"}; charset=utf-8\r\n` +
     `Content-Length: ${bodyBytes.length}\r\n` +
     `Connection: close\r\n\r\n`;

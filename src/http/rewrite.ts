@@ -1,7 +1,7 @@
-// Outbound head serialisation. Hop-by-hop headers [RFC 9110 §7.6.1] and the proxy's own routing
-// headers are dropped; every other field is kept in order, with its multiplicity (Set-Cookie) and the
-// case of its name. Transfer-Encoding and Content-Length are kept as received: bodies are forwarded
-// verbatim, so the framing headers stay true.
+// Outbound head serialisation. Hop-by-hop headers [RFC 9110 §7.6.1] and the proxy's own headers
+// (routing, Host override, token) are dropped; every other field is kept in order, with its
+// multiplicity (Set-Cookie) and the case of its name. Transfer-Encoding and Content-Length are kept
+// as received: bodies are forwarded verbatim, so the framing headers stay true.
 
 import { HOST_OVERRIDE, type HeadEdit } from "./forwarded";
 import type { Fields, RequestHead, ResponseHead } from "./head-parser";
@@ -10,10 +10,14 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te"
 // Connection may not remove what frames or routes the message: bodies are forwarded verbatim, so
 // dropping these would let the next hop read the body as another request.
 const NEVER_LISTED = new Set(["content-length", "transfer-encoding", "host"]);
+// The shared token (--auth-token, src/auth/token.ts) is for the proxy alone.
+const TOKEN_HEADER = "x-cmux-token";
 
-/** The proxy's own request headers: `X-Cmux-*-Internal` (routing) and `X-Cmux-Host-Override`. */
+/** The proxy's own request headers: `X-Cmux-*-Internal` (routing), `X-Cmux-Host-Override` and the token. */
 export function isInternalHeader(lowerName: string): boolean {
-  return (lowerName.startsWith("x-cmux-") && lowerName.endsWith("-internal")) || lowerName === HOST_OVERRIDE;
+  return (
+    (lowerName.startsWith("x-cmux-") && lowerName.endsWith("-internal")) || lowerName === HOST_OVERRIDE || lowerName === TOKEN_HEADER
+  );
 }
 
 function appendFields(out: string, f: Fields, listed: readonly string[], keepUpgrade: boolean, drop: ReadonlySet<string> | null): string {

@@ -13,6 +13,10 @@ function head(status: string, length: number): string {
   );
 }
 
+function challenged(status: string, challenge: string, length: number): string {
+  return head(status, length).replace("\r\n", `\r\n${challenge}\r\n`);
+}
+
 describe("errorResponse", () => {
   test.each([
     [400, "missing required header: X-Cmux-Port-Internal", head("400 Bad Request", 46) + "missing required header: X-Cmux-Port-Internal\n"],
@@ -28,6 +32,14 @@ describe("errorResponse", () => {
       508,
       "request routed to the proxy itself (127.0.0.1:8080)",
       head("508 Loop Detected", 52) + "request routed to the proxy itself (127.0.0.1:8080)\n",
+    ],
+    [403, "port 22 is not allowed (outside --allow-ports)", head("403 Forbidden", 47) + "port 22 is not allowed (outside --allow-ports)\n"],
+    // 401 and 407 name the scheme that would work
+    [401, "missing token", challenged("401 Unauthorized", 'WWW-Authenticate: Bearer realm="cmux-proxy"', 14) + "missing token\n"],
+    [
+      407,
+      "missing token",
+      challenged("407 Proxy Authentication Required", 'Proxy-Authenticate: Bearer realm="cmux-proxy"', 14) + "missing token\n",
     ],
     // Content-Length counts bytes: "é" is two bytes in UTF-8
     [400, 'invalid workspace "café": bad', head("400 Bad Request", 31) + 'invalid workspace "café": bad\n'],

@@ -69,6 +69,8 @@ describe("serializeRequestHead", () => {
         ["x-cmux-workspace-internal", "workspace-1"],
         ["X-CMUX-PORT-INTERNAL", "3000"],
         ["X-Cmux-Future-Thing-Internal", "y"],
+        ["X-Cmux-Token", "the proxy's token never goes upstream"],
+        ["x-cmux-TOKEN", "t"],
         ["X-Cmux-Port", "kept: not an internal header"],
       ]),
       false,
@@ -269,6 +271,9 @@ describe("isInternalHeader", () => {
     ["x-port-internal", false],
     ["cmux-port-internal", false],
     ["x-cmux-port-internals", false],
+    ["x-cmux-token", true],
+    ["x-cmux-tokens", false],
+    ["x-token", false],
   ] as [string, boolean][])("%p -> %p", (name, expected) => {
     expect(isInternalHeader(name)).toBe(expected);
   });

@@ -1,0 +1,80 @@
+// The shared token (--auth-token): what a good one looks like, where a request presents it, and the
+// comparison. Pure. The token is compared as SHA-256 digests with timingSafeEqual: both sides are 32
+// bytes whatever was sent, so neither the bytes nor the length of the real token leak through timing.
+
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Fields } from "../http/head-parser";
+import { trimOws } from "../http/head-parser";
+import { cookieValues, stripCookie } from "./browser";
+
+export const TOKEN_HEADER = "x-cmux-token";
+const MIN_TOKEN_LENGTH = 16;
+// URL-unreserved characters [RFC 3986 §2.3]: the token travels unescaped in a header, a Bearer
+// credential, a cookie value and a query string.
+const TOKEN_CHARS = /^[A-Za-z0-9._~-]+$/;
+
+/** Why `token` cannot be used, or null. Never quotes the token: the line goes to stderr. */
+export function tokenProblem(token: string, source: string): string | null {
+  if (token.length < MIN_TOKEN_LENGTH || !TOKEN_CHARS.test(token)) {
+    return `invalid ${source}: use at least ${MIN_TOKEN_LENGTH} characters from A-Z a-z 0-9 - . _ ~ (e.g. openssl rand -hex 32)`;
+  }
+  return null;
+}
+
+export function tokenDigest(token: string): Buffer {
+  return createHash("sha256").update(token, "latin1").digest();
+}
+
+export function tokenMatches(expected: Buffer, presented: string): boolean {
+  return timingSafeEqual(expected, tokenDigest(presented));
+}
+
+/** Where a request carried a token, for the reason a wrong one is refused with. */
+export type TokenSource = "X-Cmux-Token" | "Proxy-Authorization" | "cookie" | "cmux_token";
+
+export interface Presented {
+  source: TokenSource;
+  value: string;
+}
+
+const BEARER = /^bearer[ ]+([^ ]+)[ ]*$/i;
+
+/** Every token the head carries: X-Cmux-Token, Proxy-Authorization: Bearer, the cmux_token cookie. */
+export function presentedTokens(head: Fields): Presented[] {
+  const out: Presented[] = [];
+  for (let i = 0; i < head.lower.length; i++) {
+    const name = head.lower[i]!;
+    const value = head.values[i]!;
+    if (name === TOKEN_HEADER) out.push({ source: "X-Cmux-Token", value: trimOws(value) });
+    else if (name === "proxy-authorization") {
+      const m = BEARER.exec(trimOws(value));
+      // Another scheme counts as a presented but wrong credential: the 407 then says what to send.
+      out.push({ source: "Proxy-Authorization", value: m === null ? "" : m[1]! });
+    } else if (name === "cookie") {
+      for (const v of cookieValues(value)) out.push({ source: "cookie", value: v });
+    }
+  }
+  return out;
+}
+
+/**
+ * Removes the credentials meant for the proxy from a head about to be forwarded: Proxy-Authorization
+ * (consumed by the proxy that asked for it [RFC 9110 §11.7.1]) and the cmux_token cookie, other
+ * cookies kept byte for byte. X-Cmux-Token never goes upstream anyway (src/http/rewrite.ts). In place.
+ */
+export function stripCredentials(head: Fields): void {
+  for (let i = head.lower.length - 1; i >= 0; i--) {
+    const name = head.lower[i]!;
+    let keep: string | null = head.values[i]!;
+    if (name === "proxy-authorization") keep = null;
+    else if (name === "cookie") keep = stripCookie(keep);
+    else continue;
+    if (keep !== null) {
+      head.values[i] = keep;
+      continue;
+    }
+    head.names.splice(i, 1);
+    head.lower.splice(i, 1);
+    head.values.splice(i, 1);
+  }
+}
