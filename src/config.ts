@@ -3,6 +3,7 @@
 import { isIP } from "node:net";
 import type { ForwardedOptions } from "./http/forwarded";
 import { decimal } from "./http/token";
+import type { Policy } from "./policy";
 
 export interface ListenAddress {
   host: string;
@@ -39,6 +40,8 @@ export interface Config {
   forwarded?: ForwardedOptions;
   /** Host routing suffixes, lowercase, no leading dot (--host-suffix); `localhost` if absent. */
   hostSuffixes?: readonly string[];
+  /** Who may reach what (src/policy.ts); absent or null: everyone, everything. */
+  policy?: Policy | null;
 }
 
 export const DEFAULT_LISTEN = "0.0.0.0:8080,127.0.0.1:8080";
