@@ -3,13 +3,17 @@
 // signal. Every problem found before listening is one line on stderr and a non-zero exit.
 
 import { lookup } from "node:dns/promises";
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { defineCommand, runMain } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import { checkUpstreamHost, DEFAULT_LIMITS, DEFAULT_LISTEN, formatAddress, parseHostSuffixes, parseListenList, type Limits } from "./config";
+import { renderGroupedUsage } from "./help";
 import { configureLog, log, LOG_LEVEL_NAMES, type LogLevelName } from "./log";
 import { parseCidrList } from "./net/cidr";
+import { exposureWarning, parsePolicy } from "./policy";
 import { DEFAULT_HOST_SUFFIXES } from "./route";
+import { policyFlags, SECURITY_ARGS } from "./security-flags";
 import { startProxy } from "./server";
 import { READY_MESSAGE, supervise, WORKER_ENV } from "./supervisor";
 
@@ -86,6 +90,7 @@ const main = defineCommand({
       valueHint: "DOMAIN",
     },
     ...limitArgs(),
+    ...SECURITY_ARGS,
   },
   async run({ args, rawArgs }) {
     const env = process.env;
@@ -124,9 +129,20 @@ const main = defineCommand({
     const workersText = (args.workers as string | undefined) ?? (env.CMUX_WORKERS || "1");
     const workers = Number(workersText);
     if (!Number.isInteger(workers) || workers < 1 || workers > 256) die(`invalid --workers "${workersText}" (expected 1-256)`);
+    const policy = parsePolicy(policyFlags(args), env, (path) => readFileSync(path, "latin1"));
+    if (typeof policy === "string") die(policy);
+
     const isWorker = env[WORKER_ENV] !== undefined;
     if (workers > 1 && listen.some((a) => a.port === 0)) die("--workers above 1 needs fixed listen ports (port 0 would differ per worker)");
-    if (workers > 1 && !isWorker) return supervise(workers, limits.shutdownTimeout);
+    // Said once, by the process the user started, before its listening line(s).
+    const warnExposure = (addresses: typeof listen) => {
+      const warning = isWorker ? null : exposureWarning(addresses, policy);
+      if (warning !== null) log.warn(warning);
+    };
+    if (workers > 1 && !isWorker) {
+      warnExposure(listen);
+      return supervise(workers, limits.shutdownTimeout);
+    }
 
     // A name is resolved once, for the loop guard only: connects resolve it afresh every time.
     let upstreamAddresses: string[] | undefined;
@@ -137,9 +153,10 @@ const main = defineCommand({
         log.warn(`upstream host ${upstreamHost} does not resolve now (${(e as { code?: string }).code ?? e}); requests to it will get 502 until it does`);
       }
     }
-    const proxy = startProxy({ listen, upstreamHost, upstreamAddresses, limits, reusePort: isWorker, forwarded, hostSuffixes });
+    const proxy = startProxy({ listen, upstreamHost, upstreamAddresses, limits, reusePort: isWorker, forwarded, hostSuffixes, policy });
     if (typeof proxy === "string") die(proxy);
     if (isWorker) process.send?.(READY_MESSAGE);
+    warnExposure(proxy.addresses);
     log.info(`cmux-proxy ${pkg.version} listening on ${proxy.addresses.map(formatAddress).join(", ")} (upstream ${upstreamHost})`);
 
     let stopping = false;
@@ -154,4 +171,6 @@ const main = defineCommand({
   },
 });
 
-void runMain(main);
+void runMain(main, {
+  showUsage: async (cmd) => console.log((await renderGroupedUsage(cmd, [{ title: "SECURITY", flags: Object.keys(SECURITY_ARGS) }])) + "\n"),
+});

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNetns, type Netns } from "../helpers/netns";
 import { okResponse, rawUpstream } from "../helpers/net";
-import { waitFor } from "../helpers/proc-stats";
+import { waitFor } from "../helpers/wait";
 import { runCli, spawnProxy } from "../helpers/proxy-process";
 
 const TOKEN = "cli-token-0123456789abcdef";
@@ -121,8 +121,9 @@ describe("the start-up warning and the refusal log, on a non-loopback address", 
       const burst = 40;
       const started = Date.now();
       // One curl, 40 requests in a row, each refused (the proxy closes after a 401).
-      const args = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}\n", "-H", `X-Cmux-Port-Internal: ${up.port}`, "-H", `X-Cmux-Token: ${wrong}`];
-      const r = await ns.exec([...args, ...Array.from({ length: burst }, () => url)], 20_000);
+      const args = ["curl", "-s", "-w", "%{http_code}\n", "-H", `X-Cmux-Port-Internal: ${up.port}`, "-H", `X-Cmux-Token: ${wrong}`];
+      const urls = (n: number) => Array.from({ length: n }, () => ["-o", "/dev/null", url]).flat();
+      const r = await ns.exec([...args, ...urls(burst)], 20_000);
       const elapsed = Date.now() - started;
       expect(r.stdout.trim().split("\n")).toEqual(new Array(burst).fill("401"));
       expect(up.conns.length).toBe(0);
@@ -136,7 +137,7 @@ describe("the start-up warning and the refusal log, on a non-loopback address", 
       // the next one is logged and reports what its window dropped.
       await Bun.sleep(1050);
       const before = logged().length;
-      const again = await ns.exec([...args, url]);
+      const again = await ns.exec([...args, ...urls(1)]);
       expect(again.stdout.trim()).toBe("401");
       expect(await waitFor(() => logged().length === before + 1, 5000)).toBe(true);
       // Every refusal is accounted for: logged, or counted in a later line's note.
