@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createNetns, type Netns } from "../helpers/netns";
+import { createNetns, type Netns } from "../helpers/netns-peer";
 import { okResponse, rawUpstream } from "../helpers/net";
 import { waitFor } from "../helpers/wait";
 import { runCli, spawnProxy } from "../helpers/proxy-process";

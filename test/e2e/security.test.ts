@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import type { ListenAddress } from "../../src/config";
 import { parsePolicy, type Policy, type PolicyFlags } from "../../src/policy";
-import { createNetns, type Netns } from "../helpers/netns";
+import { createNetns, type Netns } from "../helpers/netns-peer";
 import { okResponse, rawExchange, rawUpstream, startTestProxy, statuses, type TestProxy, type UpstreamConn } from "../helpers/net";
 
 const TOKEN = "e2e-token-0123456789abcdef";
