@@ -10,6 +10,7 @@ import { Deadlines } from "./net/deadlines";
 import { FdBudget, openDescriptors, openFileLimit } from "./net/fd-budget";
 import { noteClosed } from "./net/reclaim";
 import { ClientConnection, type ProxyContext } from "./proxy/connection";
+import { Gate } from "./proxy/gate";
 import { SocketTables } from "./proxy/nearby";
 import { keepAlive, UpstreamPool } from "./proxy/upstream";
 
@@ -108,6 +109,7 @@ export function startProxy(config: Config): RunningProxy | string {
     localAddresses: localAddresses(),
     draining: false,
     diagnose: (host, port) => tables.diagnose(host, port),
+    gate: config.policy ? new Gate(config.policy) : undefined,
   };
   const socket = handlers(ctx, open, fds);
   /** Binds the addresses bound before, on their real ports; one that fails now is logged and skipped. */

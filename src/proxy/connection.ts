@@ -20,6 +20,7 @@ import { isSelfTarget, route } from "../route";
 import { ConnectFailure } from "./connect";
 import { htmlChoice } from "./error-view";
 import { Exchange, Resp } from "./exchange";
+import type { Gate } from "./gate";
 import { Upstream, UpstreamPool, type UpstreamOwner } from "./upstream";
 
 /** What every connection of one proxy shares. */
@@ -34,6 +35,8 @@ export interface ProxyContext {
   draining: boolean;
   /** What listens near a refused target, for the 502 (src/proxy/nearby.ts); absent: no diagnosis. */
   diagnose?: (host: string, port: number) => Promise<string[]>;
+  /** Who may reach what (--allow-ports, --auth-token, ...); absent when nothing is restricted. */
+  gate?: Gate | undefined;
 }
 
 const enum Phase {
@@ -198,6 +201,11 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const cfg = this.ctx.config;
     const target = route(head, cfg.upstreamHost, cfg.hostSuffixes);
     if (target instanceof HttpError) return this.fail(target);
+    if (this.ctx.gate !== undefined) {
+      // Before anything reaches for the upstream: a refused request never touches it.
+      const refusal = this.ctx.gate.admit(head, target, this.peer());
+      if (refusal !== null) return this.answer(refusal);
+    }
     if (isSelfTarget(target, this.ctx.listening, this.ctx.localAddresses, cfg.upstreamAddresses)) {
       return this.fail(new HttpError(508, `request routed to the proxy itself (${target.host}:${target.port})`));
     }
@@ -489,8 +497,13 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     if (this.ex?.respStarted) return this.abort();
     this.log(err.status >= 500 ? "warn" : "info", `${err.status} ${err.reason}`);
     const page = htmlChoice(this.head, err.status, this.ex?.target.port ?? null, this.ctx.config.hostSuffixes);
+    this.answer(errorResponse(err, page));
+  }
+
+  /** The proxy's own complete answer, nothing of this request sent yet: send it, then close. */
+  private answer(response: Uint8Array): void {
     this.close();
-    this.out.send(errorResponse(err, page));
+    this.out.send(response);
     this.out.closeWhenFlushed();
   }
 
