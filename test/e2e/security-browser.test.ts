@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Response } from "playwright-core";
 import { parsePolicy, type Policy } from "../../src/policy";
 import { completeRequests, rawUpstream, startTestProxy, type TestProxy, type UpstreamConn } from "../helpers/net";
 
@@ -54,17 +54,17 @@ test("?cmux_token= once: redirect without it, the cookie carries later requests,
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    const seen: { status: number; url: string; location?: string; setCookie?: string }[] = [];
-    page.on("response", (r) => {
-      const h = r.headers();
-      seen.push({ status: r.status(), url: r.url(), location: h["location"], setCookie: h["set-cookie"] });
-    });
+    const responses: Response[] = [];
+    page.on("response", (r) => responses.push(r));
 
     const first = await page.goto(`${origin()}/start?x=1&cmux_token=${TOKEN}&y=2`, { timeout: 15_000 });
     expect(first?.status()).toBe(200);
     expect(page.url()).toBe(`${origin()}/start?x=1&y=2`);
     expect(await page.locator("#path").textContent()).toBe("/start?x=1&y=2");
-    expect(seen[0]).toEqual({
+    // allHeaders(): headers() leaves out the cookie ones.
+    const redirect = responses[0]!;
+    const h = await redirect.allHeaders();
+    expect({ status: redirect.status(), url: redirect.url(), location: h["location"], setCookie: h["set-cookie"] }).toEqual({
       status: 302,
       url: `${origin()}/start?x=1&cmux_token=${TOKEN}&y=2`,
       location: "/start?x=1&y=2",
