@@ -99,6 +99,15 @@ describe("--allow-ports / --deny-ports on every route", () => {
       expect(u.conns.length).toBe(before + 1);
     }
   });
+
+  test("each request of a keep-alive connection is checked on its own", async () => {
+    const before = ups.denied.conns.length;
+    const keep = `GET /1 HTTP/1.1\r\n${byHeader(ups.allowed)}\r\n`;
+    const r = await rawExchange(proxy.port, [keep + get(byHeader(ups.denied))], { timeoutMs: 5000 });
+    expect(statuses(r.text)).toEqual([200, 403]);
+    expect(r.text).toContain(`port ${ups.denied.port} is not allowed (refused by --deny-ports)`);
+    expect(ups.denied.conns.length).toBe(before);
+  });
 });
 
 describe("--workspace-only", () => {
