@@ -63,6 +63,9 @@ describe("the start-up warning and the refusal log, on a non-loopback address", 
   if (skip !== null) console.warn(`skipping the namespace tests: ${skip}`);
   const ns = made as Netns;
   let up: ReturnType<typeof rawUpstream>;
+  const dir = mkdtempSync(join(tmpdir(), "cmux-sec-"));
+  const tokenFile = join(dir, "token");
+  writeFileSync(tokenFile, `${TOKEN}\n`);
 
   beforeAll(() => {
     if (skip !== null) return;
@@ -71,6 +74,7 @@ describe("the start-up warning and the refusal log, on a non-loopback address", 
     });
   });
   afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
     if (skip === null) {
       up?.stop();
       ns.remove();
@@ -84,6 +88,7 @@ describe("the start-up warning and the refusal log, on a non-loopback address", 
     ["the same with a port policy: quiet", () => ["--listen", `${ns.hostAddr}:0`, "--allow-ports", "3000-9999"], {}, false],
     ["the same with a token from the environment: quiet", () => ["--listen", `${ns.hostAddr}:0`], { CMUX_AUTH_TOKEN: TOKEN }, false],
     ["the same with --workspace-only: quiet", () => ["--listen", `${ns.hostAddr}:0`, "--workspace-only"], {}, false],
+    ["the same with a token file: quiet", () => ["--listen", `${ns.hostAddr}:0`, "--auth-token-file", tokenFile], {}, false],
     ["loopback only, no policy: quiet", () => ["--listen", "127.0.0.1:0,[::1]:0"], {}, false],
   ] as [string, () => string[], Record<string, string>, boolean][])("%s", async (_, args, env, warned) => {
     const p = await spawnProxy(["--log-json", ...args()], env);
@@ -100,6 +105,23 @@ describe("the start-up warning and the refusal log, on a non-loopback address", 
       }
     } finally {
       await p.stop();
+    }
+  });
+
+  test.skipIf(skip !== null)("with --workers the warning is said once, not per worker", async () => {
+    const probe = Bun.listen({ hostname: ns.hostAddr, port: 0, socket: { data() {} } });
+    const port = probe.port;
+    probe.stop(true);
+    const p = await spawnProxy(["--log-json", "--workers", "2", "--listen", `${ns.hostAddr}:${port}`]);
+    try {
+      expect(await waitFor(() => p.output().split("listening on").length - 1 === 2, 10_000)).toBe(true);
+      expect(p.output().split(WARNING).length - 1).toBe(1);
+    } finally {
+      // SIGTERM reaches the workers through the supervisor; SIGKILL would leave them behind.
+      p.proc.kill("SIGTERM");
+      const exited = await Promise.race([p.proc.exited.then(() => true), Bun.sleep(15_000).then(() => false)]);
+      await p.stop();
+      expect(exited).toBe(true);
     }
   });
 
