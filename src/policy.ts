@@ -91,14 +91,15 @@ function readToken(flags: PolicyFlags, env: Env, readFile: (path: string) => str
     if (value !== undefined && file !== undefined) return { error: "set CMUX_AUTH_TOKEN or CMUX_AUTH_TOKEN_FILE, not both" };
   }
   if (file !== undefined) {
+    const source = flags.authTokenFile !== undefined ? "--auth-token-file" : "CMUX_AUTH_TOKEN_FILE";
     try {
       // Files written by `echo` or an editor end with a newline that is not part of the token.
       value = readFile(file).trim();
     } catch (e) {
       const err = e as { code?: string; message?: string };
-      return { error: `cannot read --auth-token-file "${file}": ${err.code ?? err.message ?? String(e)}` };
+      return { error: `cannot read ${source} "${file}": ${err.code ?? err.message ?? String(e)}` };
     }
-    const problem = tokenProblem(value, `token in --auth-token-file "${file}"`);
+    const problem = tokenProblem(value, `token in ${source} "${file}"`);
     return problem === null ? value : { error: problem };
   }
   if (value === undefined) return null;

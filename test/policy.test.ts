@@ -101,6 +101,7 @@ describe("parsePolicy", () => {
     ["both token flags", { authToken: TOKEN, authTokenFile: "/run/token" }, {}, "give --auth-token or --auth-token-file, not both"],
     ["both token variables", {}, { CMUX_AUTH_TOKEN: TOKEN, CMUX_AUTH_TOKEN_FILE: "/run/token" }, "set CMUX_AUTH_TOKEN or CMUX_AUTH_TOKEN_FILE, not both"],
     ["a missing token file", { authTokenFile: "/run/nope" }, {}, 'cannot read --auth-token-file "/run/nope": ENOENT'],
+    ["a missing CMUX_AUTH_TOKEN_FILE names the variable", {}, { CMUX_AUTH_TOKEN_FILE: "/run/nope" }, 'cannot read CMUX_AUTH_TOKEN_FILE "/run/nope": ENOENT'],
     [
       "a short token in the file",
       { authTokenFile: "/run/short" },
