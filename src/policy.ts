@@ -8,7 +8,7 @@
 // With no flag set there is no Policy at all (null) and the proxy does none of this.
 
 import { formatAddress, type ListenAddress } from "./config";
-import { COOKIE_NAME, queryToken, setCookieValue } from "./auth/browser";
+import { QUERY_PARAM, queryToken, setCookieValue } from "./auth/browser";
 import { presentedTokens, tokenDigest, tokenMatches, tokenProblem, type TokenSource } from "./auth/token";
 import { HttpError } from "./http/errors";
 import type { RequestHead } from "./http/head-parser";
@@ -54,7 +54,7 @@ export function parsePortList(text: string, flag: string): PortRange[] | string 
   return out;
 }
 
-export function inPortList(list: readonly PortRange[], port: number): boolean {
+function inPortList(list: readonly PortRange[], port: number): boolean {
   for (const r of list) if (port >= r.from && port <= r.to) return true;
   return false;
 }
@@ -182,11 +182,11 @@ function checkQuery(expected: Buffer, head: RequestHead, kind: RouteKind): Token
   const q = queryToken(head.target);
   if (q === null) return null;
   if (kind !== "request" || (head.method !== "GET" && head.method !== "HEAD")) {
-    return new HttpError(400, `?${COOKIE_NAME}= works only on GET and HEAD requests (send the X-Cmux-Token header instead)`);
+    return new HttpError(400, `?${QUERY_PARAM}= works only on GET and HEAD requests (send the X-Cmux-Token header instead)`);
   }
   let good: string | null = null;
   for (const v of q.values) if (tokenMatches(expected, v)) good = v;
-  if (good === null) return new HttpError(401, `wrong token in ?${COOKIE_NAME}= (open the URL with the proxy's token)`);
+  if (good === null) return new HttpError(401, `wrong token in ?${QUERY_PARAM}= (open the URL with the proxy's token)`);
   return new TokenRedirect(q.rest === "" ? "/" : q.rest, setCookieValue(good));
 }
 

@@ -7,7 +7,7 @@ import type { Fields } from "../http/head-parser";
 import { trimOws } from "../http/head-parser";
 import { cookieValues, stripCookie } from "./browser";
 
-export const TOKEN_HEADER = "x-cmux-token";
+const TOKEN_HEADER = "x-cmux-token";
 const MIN_TOKEN_LENGTH = 16;
 // URL-unreserved characters [RFC 3986 §2.3]: the token travels unescaped in a header, a Bearer
 // credential, a cookie value and a query string.
