@@ -3,7 +3,7 @@
 // on later requests to that host. Pure: the parameter and the cookie are found and removed here, and
 // neither ever reaches the upstream (the query is answered by the proxy, the cookie is stripped).
 
-export const COOKIE_NAME = "cmux_token";
+const COOKIE_NAME = "cmux_token";
 export const QUERY_PARAM = "cmux_token";
 
 function percentDecode(s: string): string {

@@ -30,7 +30,7 @@ export function tokenMatches(expected: Buffer, presented: string): boolean {
 }
 
 /** Where a request carried a token, for the reason a wrong one is refused with. */
-export type TokenSource = "X-Cmux-Token" | "Proxy-Authorization" | "cookie" | "cmux_token";
+export type TokenSource = "X-Cmux-Token" | "Proxy-Authorization" | "cookie";
 
 export interface Presented {
   source: TokenSource;
