@@ -109,7 +109,7 @@ export function startProxy(config: Config): RunningProxy | string {
     localAddresses: localAddresses(),
     draining: false,
     diagnose: (host, port) => tables.diagnose(host, port),
-    gate: config.policy ? new Gate(config.policy) : undefined,
+    gate: config.policy ? new Gate(config.policy, config.hostSuffixes) : undefined,
   };
   const socket = handlers(ctx, open, fds);
   /** Binds the addresses bound before, on their real ports; one that fails now is logged and skipped. */

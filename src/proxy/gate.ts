@@ -10,7 +10,7 @@ import { fieldTokens, type RequestHead } from "../http/head-parser";
 import { log } from "../log";
 import { droppedNote, LogLimiter } from "../log-limiter";
 import { checkAccess, TokenRedirect, type Policy, type RouteKind } from "../policy";
-import { namesWorkspace, type Target } from "../route";
+import { requestedWorkspace, type Target } from "../route";
 
 const REFUSAL_LINES_PER_SECOND = 5;
 
@@ -22,14 +22,20 @@ function routeKind(head: RequestHead): RouteKind {
 export class Gate {
   private readonly refusals = new LogLimiter(REFUSAL_LINES_PER_SECOND, 1000);
 
-  constructor(private readonly policy: Policy) {}
+  constructor(
+    private readonly policy: Policy,
+    /** --host-suffix, for whether a Host names a workspace. */
+    private readonly hostSuffixes: readonly string[] | undefined,
+  ) {}
 
   /**
    * null: forward the request (Proxy-Authorization and the token cookie already removed from
    * `head`). Otherwise the proxy's complete answer; the connection closes after it.
    */
   admit(head: RequestHead, target: Target, peer: string): Uint8Array | null {
-    const r = checkAccess(this.policy, head, { port: target.port, workspace: namesWorkspace(head), kind: routeKind(head), peer });
+    // route() has accepted the head, so a workspace it names is valid UTF-8 and requestedWorkspace finds it.
+    const workspace = requestedWorkspace(head, this.hostSuffixes) !== null;
+    const r = checkAccess(this.policy, head, { port: target.port, workspace, kind: routeKind(head), peer });
     if (r === null) {
       if (this.policy.token !== null) stripCredentials(head);
       return null;
