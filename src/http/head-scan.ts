@@ -4,9 +4,10 @@
 // case-insensitively, against the few the proxy acts on (`KNOWN`), and a value becomes a string
 // only when asked for. The outbound head is then copied range by range (outbound-head.ts).
 //
-// The strictness is exactly that of the string parser it replaces: the same heads are accepted, the
-// same are refused, with the same status and reason (test/http/head-scan.test.ts runs both over
-// the parser tables and the fuzz corpus, the string parser kept in test/oracle/).
+// The strictness is exactly that of the string parser in head-parser.ts, which the connection still
+// uses and which this is to replace: the same heads are accepted, the same are refused, with the
+// same status and reason (test/http/head-scan.test.ts runs both over the parser tables and the fuzz
+// corpus; when the connection switches, the string parser moves to test/ as the oracle).
 
 import { HttpError } from "./errors";
 import type { Fields, HeadLimits, HeadSpan, RequestHead, ResponseHead } from "./head-parser";
@@ -47,7 +48,8 @@ export const KNOWN = [
 export type KnownName = (typeof KNOWN)[number];
 
 export const OTHER = 0;
-/** Any other `X-Cmux-*-Internal` name: dropped like the routing headers. */
+/** The proxy's other own headers (any other `X-Cmux-*-Internal`, the Host override, the token):
+ * dropped like the routing headers (rewrite.ts isInternalHeader). */
 export const CMUX_INTERNAL = KNOWN.length + 1;
 /** An `X-Cmux-*` name that is not internal (forwarded as any other field). */
 export const CMUX_OTHER = KNOWN.length + 2;
@@ -79,6 +81,7 @@ for (let i = 0; i < KNOWN.length; i++) {
 }
 const CMUX_PREFIX = Buffer.from("x-cmux-", "latin1");
 const INTERNAL_SUFFIX = Buffer.from("-internal", "latin1");
+const OWN_NAMES = [Buffer.from("x-cmux-host-override", "latin1"), Buffer.from("x-cmux-token", "latin1")];
 
 function sameName(buf: Uint8Array, at: number, lower: Uint8Array): boolean {
   for (let k = 0; k < lower.length; k++) if ((buf[at + k]! | 0x20) !== lower[k]) return false;
@@ -93,7 +96,9 @@ function classify(buf: Uint8Array, from: number, to: number): number {
     for (const [bytes, id] of candidates) if (sameName(buf, from, bytes)) return id;
   }
   if (n >= CMUX_PREFIX.length && sameName(buf, from, CMUX_PREFIX)) {
-    return n >= INTERNAL_SUFFIX.length && sameName(buf, to - INTERNAL_SUFFIX.length, INTERNAL_SUFFIX) ? CMUX_INTERNAL : CMUX_OTHER;
+    if (n >= INTERNAL_SUFFIX.length && sameName(buf, to - INTERNAL_SUFFIX.length, INTERNAL_SUFFIX)) return CMUX_INTERNAL;
+    for (const own of OWN_NAMES) if (n === own.length && sameName(buf, from, own)) return CMUX_INTERNAL;
+    return CMUX_OTHER;
   }
   return OTHER;
 }
@@ -267,7 +272,8 @@ export class HeadScan {
     return null;
   }
 
-  /** Scans the response head `span` of `buf`; null when it is well formed, else a 502. */
+  /** Scans the response head `span` of `buf`; null when it is well formed, else the error as a
+   * request would get it (the caller answers the upstream's with 502: errors.ts upstreamFault). */
   scanResponse(buf: Uint8Array, span: HeadSpan, limits: HeadLimits): HttpError | null {
     const b = this.reset(buf, span);
     const s = span.start;
@@ -288,14 +294,12 @@ export class HeadScan {
       d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9 &&
       (n === 12 || b[s + 12] === SP) &&
       isFieldValue(b, s, eol);
-    if (!ok) return new HttpError(502, `upstream sent a malformed status line "${clip(b, s, eol)}"`);
+    if (!ok) return new HttpError(400, `malformed status line "${clip(b, s, eol)}"`);
     this.status = d0 * 100 + d1 * 10 + d2;
     this.minor = v === 49 ? 1 : 0;
     this.reasonStart = n > 13 ? s + 13 : eol;
     this.reasonEnd = eol;
-    const err = this.scanFields(eol + 2, textEnd, limits);
-    if (err !== null) return new HttpError(502, `upstream sent an invalid response head: ${err.reason}`);
-    return null;
+    return this.scanFields(eol + 2, textEnd, limits);
   }
 
   private reset(buf: Uint8Array, span: HeadSpan): Buffer {

@@ -1,4 +1,4 @@
-// The byte-range scanner against the string parser it replaces (test/oracle/string-head-parser.ts):
+// The byte-range scanner against the string parser the connection uses today (src/http/head-parser.ts):
 // over the head-parser tables and seeded random heads, the same accept/reject, status and reason,
 // start line and fields; known names classified as the string lowercasing would; and the same
 // verdict wherever the head sits inside a larger buffer.
@@ -9,8 +9,8 @@ import { findHeadEnd, type HeadLimits, type HeadSpan } from "../../src/http/head
 import { CMUX_INTERNAL, CMUX_OTHER, HeadScan, idSet, KNOWN, known, OTHER, REQUEST_FIELDS } from "../../src/http/head-scan";
 import { fuzzIterations, withSeed } from "../fuzz/prng";
 import { LIMITS, randomRequests, randomResponses, tableHeads, type CorpusHead } from "../oracle/corpus";
-import { decodeHead, parseRequestHead, parseResponseHead, type Fields, type ResponseHead } from "../oracle/string-head-parser";
-import { isInternalHeader } from "../oracle/string-rewrite";
+import { decodeHead, parseRequestHead, parseResponseHead, type Fields, type ResponseHead } from "../../src/http/head-parser";
+import { isInternalHeader } from "../../src/http/rewrite";
 
 const FILE = "test/http/head-scan.test.ts";
 const N = fuzzIterations(6000);
@@ -170,7 +170,9 @@ describe("known names", () => {
     ["x-cmux-workspace-internal", known("x-cmux-workspace-internal")],
     ["X-Cmux-Token-Internal", CMUX_INTERNAL],
     ["X-Cmux-Internal", CMUX_INTERNAL],
-    ["X-Cmux-Host-Override", CMUX_OTHER],
+    ["X-Cmux-Host-Override", CMUX_INTERNAL],
+    ["X-Cmux-Token", CMUX_INTERNAL],
+    ["X-Cmux-Tokens", CMUX_OTHER],
     ["X-Cmux-", CMUX_OTHER],
     ["X-Cmux", OTHER],
     ["X-Forwarded-For", known("x-forwarded-for")],
