@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import { defineCommand, runMain } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import { checkUpstreamHost, DEFAULT_LIMITS, DEFAULT_LISTEN, formatAddress, parseHostSuffixes, parseListenList, type Limits } from "./config";
+import { healthcheckCommand } from "./healthcheck";
 import { renderGroupedUsage } from "./help";
 import { configureLog, log, LOG_LEVEL_NAMES, type LogLevelName } from "./log";
 import { parseCidrList } from "./net/cidr";
@@ -54,7 +55,7 @@ function limitArgs() {
 }
 
 const main = defineCommand({
-  meta: { name: "cmux-proxy", version: pkg.version, description: pkg.description },
+  meta: { name: "cmux-proxy", version: pkg.version, description: `${pkg.description} (\`cmux-proxy healthcheck --help\`: the health probe)` },
   args: {
     listen: {
       type: "string",
@@ -171,6 +172,10 @@ const main = defineCommand({
   },
 });
 
-void runMain(main, {
-  showUsage: async (cmd) => console.log((await renderGroupedUsage(cmd, [{ title: "SECURITY", flags: Object.keys(SECURITY_ARGS) }])) + "\n"),
-});
+// `healthcheck` is chosen here rather than as a citty subCommand: citty runs the parent's `run`
+// (starting a proxy) after a subcommand returns.
+if (process.argv[2] === "healthcheck") void runMain(healthcheckCommand, { rawArgs: process.argv.slice(3) });
+else
+  void runMain(main, {
+    showUsage: async (cmd) => console.log((await renderGroupedUsage(cmd, [{ title: "SECURITY", flags: Object.keys(SECURITY_ARGS) }])) + "\n"),
+  });
