@@ -5,7 +5,8 @@
 #   docker run --rm -p 8080:8080 cmux-proxy
 #
 # Not built on the project's CI machines (no Docker engine there). test/shipping/docker-rootfs.test.ts
-# builds the same runtime root with the same script and file list and runs it under chroot.
+# builds the same runtime root with the same script and file list and runs it under chroot;
+# test/shipping/podman.test.ts imports that root into podman with this file's runtime settings.
 
 ARG BUN_VERSION=1.4.4
 
@@ -33,4 +34,6 @@ EXPOSE 8080
 ENV CMUX_LISTEN=0.0.0.0:8080
 # Any unprivileged uid: the binary looks up no user name, so the image needs no /etc/passwd.
 USER 65532:65532
+# The image has no curl: the binary asks its own /healthz (`cmux-proxy healthcheck`).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["/usr/local/bin/cmux-proxy", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/cmux-proxy"]

@@ -11,9 +11,9 @@ import { basename, join, relative } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { findTarget, hostTarget, TARGETS } from "../../scripts/targets";
 import { spawnProxy } from "../helpers/proxy-process";
+import { dockerfileStages, listedFiles, ROOT, runtimeStage } from "./dockerfile";
 import { BUILD_TIMEOUT_MS, releaseBuild, type ReleaseBuild } from "./release-build";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const host = hostTarget();
 const isRoot = process.getuid?.() === 0;
 
@@ -32,38 +32,6 @@ beforeAll(async () => {
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
-
-/** The Dockerfile's instructions, comments and blank lines dropped: the global ARGs, then each stage. */
-function dockerfileStages(): string[][] {
-  const lines = readFileSync(join(ROOT, "Dockerfile"), "utf8")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l !== "" && !l.startsWith("#"));
-  const stages: string[][] = [[]];
-  for (const l of lines) {
-    if (l.startsWith("FROM ")) stages.push([]);
-    stages.at(-1)!.push(l);
-  }
-  return stages;
-}
-
-/** The runtime stage's settings, as `docker run` would apply them. */
-function runtimeStage() {
-  const stage = dockerfileStages().at(-1)!;
-  const arg = (name: string) => stage.filter((l) => l.startsWith(`${name} `)).map((l) => l.slice(name.length + 1));
-  const env = Object.fromEntries(arg("ENV").map((v) => v.split("=", 2) as [string, string]));
-  return { stage, user: arg("USER")[0]!, entrypoint: JSON.parse(arg("ENTRYPOINT")[0]!) as string[], env };
-}
-
-/** docker/runtime-files' paths for one Docker arch. */
-function listedFiles(dockerArch: string): string[] {
-  return readFileSync(join(ROOT, "docker/runtime-files"), "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "" && !l.startsWith("#"))
-    .map((l) => l.trim().split(/\s+/))
-    .filter(([arch]) => arch === dockerArch)
-    .map(([, path]) => path!);
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -88,8 +56,10 @@ test("Dockerfile: builder compiles TARGETARCH with build.ts; the scratch runtime
     "EXPOSE 8080",
     "ENV CMUX_LISTEN=0.0.0.0:8080",
     `USER ${rt.user}`,
+    'HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["/usr/local/bin/cmux-proxy", "healthcheck"]',
     `ENTRYPOINT ${JSON.stringify(rt.entrypoint)}`,
   ]);
+  expect(rt.healthcheck!.cmd).toEqual([...rt.entrypoint, "healthcheck"]);
   expect(rt.user).toMatch(/^[1-9][0-9]*:[1-9][0-9]*$/);
   expect(rt.entrypoint).toEqual(["/usr/local/bin/cmux-proxy"]);
 });
