@@ -1,7 +1,8 @@
 // Counters the hot path bumps, and their Prometheus text rendering for /metrics. The counters are
 // plain numbers and fixed-size typed arrays indexed by small integer constants: a bump is one
-// increment, with no allocation and no map keyed per request. Gauges that the proxy already knows
-// at any moment (idle pooled upstreams) are read when /metrics is asked, not kept here.
+// increment, with no allocation and no map keyed per request. Gauges (connections open by phase,
+// idle pooled upstreams) are counted from the proxy's own state when /metrics is asked, so the hot
+// path keeps no second copy of them that could drift.
 //
 // One Metrics per running proxy (tests run several in one process). With --workers, each worker
 // has its own: a scrape sees the counters of the worker that accepted it.
@@ -23,13 +24,10 @@ const STATUS_CLASSES = 5;
 export class Metrics {
   /** Finished exchanges, index `route * 5 + (status class - 1)`. */
   readonly requests = new Float64Array(ROUTE_NAMES.length * STATUS_CLASSES);
-  readonly clientsOpen = new Float64Array(PHASE_NAMES.length);
   readonly parseErrors = new Float64Array(PARSE_STATUSES.length);
   clientsAccepted = 0;
   upgrades = 0;
-  upgradesOpen = 0;
   tunnels = 0;
-  tunnelsOpen = 0;
   upstreamConnects = 0;
   connectFailures = 0;
   connectTimeouts = 0;
@@ -51,26 +49,21 @@ export class Metrics {
       }
     }
   }
-
-  clientOpened(phase: PhaseKind): void {
-    this.clientsAccepted++;
-    this.clientsOpen[phase]!++;
-  }
-
-  clientPhase(from: PhaseKind, to: PhaseKind): void {
-    this.clientsOpen[from]!--;
-    this.clientsOpen[to]!++;
-  }
-
-  clientClosed(phase: PhaseKind): void {
-    this.clientsOpen[phase]!--;
-  }
 }
 
 /** What /metrics reads from the proxy's state at the moment it is asked. */
 export interface MetricsGauges {
+  /** Client connections open, index PHASE. */
+  clientsOpen: readonly number[];
+  upgradesOpen: number;
+  tunnelsOpen: number;
   pooledUpstreams: number;
   draining: boolean;
+}
+
+/** Gauges with every count at zero, to fill in. */
+export function emptyGauges(): MetricsGauges {
+  return { clientsOpen: PHASE_NAMES.map(() => 0), upgradesOpen: 0, tunnelsOpen: 0, pooledUpstreams: 0, draining: false };
 }
 
 type Sample = [labels: string, value: number];
@@ -96,12 +89,12 @@ export function renderMetrics(m: Metrics, g: MetricsGauges): string {
     "cmux_client_connections_open",
     "gauge",
     "Client connections open, by phase: idle (keep-alive), head (reading a request head), exchange, tunnel.",
-    PHASE_NAMES.map((p, i) => [`phase="${p}"`, m.clientsOpen[i]!]),
+    PHASE_NAMES.map((p, i) => [`phase="${p}"`, g.clientsOpen[i] ?? 0]),
   );
   family(out, "cmux_upgrades_total", "counter", "Upgrades (101 Switching Protocols) spliced.", [["", m.upgrades]]);
-  family(out, "cmux_upgrades_open", "gauge", "Upgraded connections open.", [["", m.upgradesOpen]]);
+  family(out, "cmux_upgrades_open", "gauge", "Upgraded connections open.", [["", g.upgradesOpen]]);
   family(out, "cmux_tunnels_total", "counter", "CONNECT tunnels established.", [["", m.tunnels]]);
-  family(out, "cmux_tunnels_open", "gauge", "CONNECT tunnels open.", [["", m.tunnelsOpen]]);
+  family(out, "cmux_tunnels_open", "gauge", "CONNECT tunnels open.", [["", g.tunnelsOpen]]);
   family(out, "cmux_upstream_connects_total", "counter", "New upstream connections attempted.", [["", m.upstreamConnects]]);
   family(out, "cmux_upstream_connect_failures_total", "counter", "Upstream connections refused or failed.", [["", m.connectFailures]]);
   family(out, "cmux_upstream_connect_timeouts_total", "counter", "Upstream connections not made within --connect-timeout.", [["", m.connectTimeouts]]);

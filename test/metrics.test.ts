@@ -1,9 +1,9 @@
 // The counters and their Prometheus rendering, checked by promtool (Debian's prometheus package).
 
 import { describe, expect, test } from "bun:test";
-import { Metrics, PHASE, renderMetrics, ROUTE, type RouteKind } from "../src/metrics";
+import { emptyGauges, Metrics, PHASE, renderMetrics, ROUTE, type RouteKind } from "../src/metrics";
 
-const gauges = { pooledUpstreams: 0, draining: false };
+const gauges = emptyGauges();
 
 /** The value of one sample line, by its name and labels exactly as rendered. */
 function sample(text: string, series: string): number | undefined {
@@ -52,27 +52,20 @@ describe("parseError() counts by status", () => {
   });
 });
 
-test("client connections: accepted counts up, open follows the phase", () => {
-  const m = new Metrics();
-  m.clientOpened(PHASE.idle);
-  m.clientOpened(PHASE.idle);
-  m.clientPhase(PHASE.idle, PHASE.head);
-  m.clientPhase(PHASE.head, PHASE.exchange);
-  m.clientPhase(PHASE.exchange, PHASE.tunnel);
-  const text = renderMetrics(m, gauges);
-  expect(sample(text, "cmux_client_connections_accepted_total")).toBe(2);
-  expect(sample(text, `cmux_client_connections_open{phase="idle"}`)).toBe(1);
-  expect(sample(text, `cmux_client_connections_open{phase="head"}`)).toBe(0);
-  expect(sample(text, `cmux_client_connections_open{phase="tunnel"}`)).toBe(1);
-  m.clientClosed(PHASE.tunnel);
-  m.clientClosed(PHASE.idle);
-  expect([...m.clientsOpen]).toEqual([0, 0, 0, 0]);
-});
-
-test("gauges read at render time", () => {
-  const text = renderMetrics(new Metrics(), { pooledUpstreams: 7, draining: true });
+test("gauges are read at render time: connections by phase, upgrades, tunnels, pool, draining", () => {
+  const g = emptyGauges();
+  const clients = [3, 1, 2, 0];
+  clients[PHASE.tunnel] = 4;
+  const text = renderMetrics(new Metrics(), { clientsOpen: clients, upgradesOpen: 5, tunnelsOpen: 6, pooledUpstreams: 7, draining: true });
+  expect(sample(text, `cmux_client_connections_open{phase="idle"}`)).toBe(3);
+  expect(sample(text, `cmux_client_connections_open{phase="head"}`)).toBe(1);
+  expect(sample(text, `cmux_client_connections_open{phase="exchange"}`)).toBe(2);
+  expect(sample(text, `cmux_client_connections_open{phase="tunnel"}`)).toBe(4);
+  expect(sample(text, "cmux_upgrades_open")).toBe(5);
+  expect(sample(text, "cmux_tunnels_open")).toBe(6);
   expect(sample(text, "cmux_upstream_pooled_connections")).toBe(7);
   expect(sample(text, "cmux_draining")).toBe(1);
+  expect(sample(renderMetrics(new Metrics(), g), "cmux_draining")).toBe(0);
 });
 
 async function promtool(text: string): Promise<{ code: number; output: string }> {
@@ -86,14 +79,14 @@ async function promtool(text: string): Promise<{ code: number; output: string }>
 test("promtool check metrics accepts the rendering, with every counter moved", async () => {
   const m = new Metrics();
   m.request(ROUTE.header, 200);
-  m.clientOpened(PHASE.idle);
-  m.upgrades = m.upgradesOpen = m.tunnels = m.tunnelsOpen = 1;
+  m.clientsAccepted = 2;
+  m.upgrades = m.tunnels = 1;
   m.upstreamConnects = 5;
   m.connectFailures = m.connectTimeouts = m.responseTimeouts = m.upstreamReuses = 1;
   m.bytesToUpstream = 123456789012;
   m.bytesToClient = 2 ** 40;
   m.parseError(431);
-  const text = renderMetrics(m, { pooledUpstreams: 3, draining: false });
+  const text = renderMetrics(m, { clientsOpen: [1, 0, 1, 0], upgradesOpen: 1, tunnelsOpen: 0, pooledUpstreams: 3, draining: false });
   expect(sample(text, `cmux_transferred_bytes_total{direction="client_to_upstream"}`)).toBe(123456789012);
   const r = await promtool(text);
   expect(r.output).toBe("");

@@ -6,7 +6,7 @@ import type { Listing } from "../../src/admin/listing";
 import { serializeAdminResponse, type AdminResponse } from "../../src/admin/response";
 import { adminResponse, type AdminState } from "../../src/admin/router";
 import type { Snapshot } from "../../src/admin/snapshot";
-import { Metrics, ROUTE } from "../../src/metrics";
+import { emptyGauges, Metrics, ROUTE } from "../../src/metrics";
 import { indexWorkspaceNames } from "../../src/workspace-names";
 
 const snapshot: Snapshot = {
@@ -30,7 +30,7 @@ function state(over: Partial<AdminState> = {}): AdminState {
   return {
     draining: false,
     metrics,
-    gauges: () => ({ pooledUpstreams: 2, draining: false }),
+    gauges: () => ({ ...emptyGauges(), pooledUpstreams: 2 }),
     snapshot: () => snapshot,
     listening: [{ host: "0.0.0.0", port: 8080 }],
     ...over,
