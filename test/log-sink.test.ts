@@ -2,7 +2,7 @@
 
 import { expect, test } from "bun:test";
 import { LineSink } from "../src/log-sink";
-import { waitFor } from "./helpers/proc-stats";
+import { waitFor } from "./helpers/wait";
 
 test("lines are written together after a short delay, in order", async () => {
   const writes: string[] = [];

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
-import { waitFor } from "../helpers/proc-stats";
+import { waitFor } from "../helpers/wait";
 import { freePort, rawExchange } from "../helpers/net";
 
 const CLI = new URL("../../src/cli.ts", import.meta.url).pathname;

@@ -4,7 +4,7 @@
 
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { waitFor } from "../helpers/proc-stats";
+import { waitFor } from "../helpers/wait";
 import { okResponse, rawUpstream } from "../helpers/net";
 import { spawnProxy } from "../helpers/proxy-process";
 import { connectClient, waitClient } from "../helpers/raw-client";

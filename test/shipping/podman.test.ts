@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hostTarget } from "../../scripts/targets";
 import { freePort } from "../helpers/net";
-import { waitFor } from "../helpers/proc-stats";
+import { waitFor } from "../helpers/wait";
 import { ROOT, runtimeStage } from "./dockerfile";
 import { BUILD_TIMEOUT_MS, releaseBuild, type ReleaseBuild } from "./release-build";
 
