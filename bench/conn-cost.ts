@@ -10,6 +10,7 @@ import { estimateShallowMemoryUsageOf, gcAndSweep, heapStats, memoryUsage } from
 import { readFileSync } from "node:fs";
 import { DEFAULT_LIMITS } from "../src/config";
 import { configureLog } from "../src/log";
+import { Metrics } from "../src/metrics";
 import { Deadlines } from "../src/net/deadlines";
 import { ClientConnection } from "../src/proxy/connection";
 import { startProxy } from "../src/server";
@@ -84,7 +85,16 @@ try {
   // private), on a real socket of this process.
   const socket = await Bun.connect({ hostname: HOST, port, socket: { data() {} } });
   const deadlines = new Deadlines();
-  const ctx = { config: { listen: [], upstreamHost: HOST, limits: DEFAULT_LIMITS }, pool: null as never, deadlines, listening: [], localAddresses: new Set<string>(), draining: false };
+  const ctx = {
+    config: { listen: [], upstreamHost: HOST, limits: DEFAULT_LIMITS },
+    pool: null as never,
+    deadlines,
+    listening: [],
+    localAddresses: new Set<string>(),
+    draining: false,
+    metrics: new Metrics(),
+    admin: null as never,
+  };
   const conn = new ClientConnection(socket as never, ctx);
   const fields = conn as unknown as { out: { queue: object } };
   const sizes = {

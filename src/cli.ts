@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { defineCommand, runMain } from "citty";
 import pkg from "../package.json" with { type: "json" };
+import { observeFlags, OBSERVE_ARGS } from "./admin/flags";
 import { checkUpstreamHost, DEFAULT_LIMITS, DEFAULT_LISTEN, formatAddress, parseHostSuffixes, parseListenList, type Limits } from "./config";
 import { healthcheckCommand } from "./healthcheck";
 import { renderGroupedUsage } from "./help";
@@ -92,6 +93,7 @@ const main = defineCommand({
     },
     ...limitArgs(),
     ...SECURITY_ARGS,
+    ...OBSERVE_ARGS,
   },
   async run({ args, rawArgs }) {
     const env = process.env;
@@ -105,7 +107,10 @@ const main = defineCommand({
 
     const level = ((args["log-level"] as string | undefined) ?? (env.CMUX_LOG_LEVEL || "info")).toLowerCase();
     if (!(LOG_LEVEL_NAMES as readonly string[]).includes(level)) die(`invalid log level "${level}" (expected ${LOG_LEVEL_NAMES.join(", ")})`);
-    configureLog(level as LogLevelName, Boolean(args["log-json"]) || env.CMUX_LOG_JSON === "1");
+    const json = Boolean(args["log-json"]) || env.CMUX_LOG_JSON === "1";
+    configureLog(level as LogLevelName, json);
+    const observe = observeFlags(args, repeated(rawArgs, "workspace-root"), json, env);
+    if (typeof observe === "string") die(observe);
 
     const limits = { ...DEFAULT_LIMITS };
     for (const [key, f] of Object.entries(LIMIT_FLAGS)) {
@@ -154,7 +159,7 @@ const main = defineCommand({
         log.warn(`upstream host ${upstreamHost} does not resolve now (${(e as { code?: string }).code ?? e}); requests to it will get 502 until it does`);
       }
     }
-    const proxy = startProxy({ listen, upstreamHost, upstreamAddresses, limits, reusePort: isWorker, forwarded, hostSuffixes, policy });
+    const proxy = startProxy({ listen, upstreamHost, upstreamAddresses, limits, reusePort: isWorker, forwarded, hostSuffixes, policy, ...observe });
     if (typeof proxy === "string") die(proxy);
     if (isWorker) process.send?.(READY_MESSAGE);
     warnExposure(proxy.addresses);

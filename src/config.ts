@@ -1,6 +1,7 @@
 // Listen addresses and the proxy's settings. Pure: parsing, validation, dedupe and defaults only.
 
 import { isIP } from "node:net";
+import type { AdminConfig } from "./admin/config";
 import type { ForwardedOptions } from "./http/forwarded";
 import { decimal } from "./http/token";
 import type { Policy } from "./policy";
@@ -42,6 +43,10 @@ export interface Config {
   hostSuffixes?: readonly string[];
   /** Who may reach what (src/policy.ts); absent or null: everyone, everything. */
   policy?: Policy | null;
+  /** The admin Host (src/admin/config.ts); omitted: cmux.localhost for loopback peers. */
+  admin?: AdminConfig;
+  /** --access-log: one line per finished exchange on stdout, as text or JSON; omitted: off. */
+  accessLog?: "text" | "json";
 }
 
 export const DEFAULT_LISTEN = "0.0.0.0:8080,127.0.0.1:8080";

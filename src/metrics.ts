@@ -18,7 +18,7 @@ export type PhaseKind = (typeof PHASE)[keyof typeof PHASE];
 const PHASE_NAMES = ["idle", "head", "exchange", "tunnel"] as const;
 
 /** Statuses the proxy answers for a head or body it could not accept; 502 is an upstream's. */
-const PARSE_STATUSES = [400, 408, 431, 501, 502, 505] as const;
+const PARSE_STATUSES = [400, 431, 501, 502, 505] as const;
 const STATUS_CLASSES = 5;
 
 export class Metrics {
@@ -33,8 +33,8 @@ export class Metrics {
   connectTimeouts = 0;
   responseTimeouts = 0;
   upstreamReuses = 0;
-  bytesToUpstream = 0;
-  bytesToClient = 0;
+  bytesFromClients = 0;
+  bytesFromUpstreams = 0;
 
   request(route: RouteKind, status: number): void {
     const cls = (status / 100) | 0;
@@ -101,9 +101,9 @@ export function renderMetrics(m: Metrics, g: MetricsGauges): string {
   family(out, "cmux_upstream_response_timeouts_total", "counter", "Upstreams that sent no response head within --upstream-timeout.", [["", m.responseTimeouts]]);
   family(out, "cmux_upstream_reuses_total", "counter", "Requests sent on a pooled keep-alive upstream connection.", [["", m.upstreamReuses]]);
   family(out, "cmux_upstream_pooled_connections", "gauge", "Idle keep-alive upstream connections in the pool.", [["", g.pooledUpstreams]]);
-  family(out, "cmux_transferred_bytes_total", "counter", "Bytes relayed, by direction (heads, bodies and tunnel bytes).", [
-    [`direction="client_to_upstream"`, m.bytesToUpstream],
-    [`direction="upstream_to_client"`, m.bytesToClient],
+  family(out, "cmux_received_bytes_total", "counter", "Bytes received, by who sent them (heads, bodies and tunnel bytes).", [
+    [`from="client"`, m.bytesFromClients],
+    [`from="upstream"`, m.bytesFromUpstreams],
   ]);
   family(
     out,

@@ -78,6 +78,11 @@ function single(f: Fields, lower: string, display: string): string | undefined |
   return first;
 }
 
+/** The port came from X-Cmux-Port-Internal (else from the Host name): what /metrics counts by. */
+export function routedByHeader(head: Fields): boolean {
+  return head.lower.includes(PORT_HEADER);
+}
+
 /** `suffixes` are lowercase, without a leading dot (config.ts's parseHostSuffixes). */
 export function route(head: Fields, upstreamHost: string, suffixes: readonly string[] = DEFAULT_HOST_SUFFIXES): Target | HttpError {
   const portHeader = single(head, PORT_HEADER, "X-Cmux-Port-Internal");

@@ -4,8 +4,12 @@
 
 import { networkInterfaces } from "node:os";
 import type { SocketHandler, TCPSocketListener } from "bun";
+import { defaultAdminConfig } from "./admin/config";
+import type { AdminState } from "./admin/router";
+import { SnapshotReader } from "./admin/snapshot";
 import { formatAddress, type Config, type ListenAddress } from "./config";
 import { log } from "./log";
+import { emptyGauges, Metrics, PHASE, type MetricsGauges } from "./metrics";
 import { Deadlines } from "./net/deadlines";
 import { FdBudget, openDescriptors, openFileLimit } from "./net/fd-budget";
 import { noteClosed } from "./net/reclaim";
@@ -37,11 +41,13 @@ function handlers(ctx: ProxyContext, open: Set<ClientConnection>, fds: FdBudget 
       fds?.take();
       // A client that vanished (laptop asleep, NAT entry dropped) is reaped instead of held forever.
       keepAlive(s, ctx.config.limits.tcpKeepAlive);
+      ctx.metrics.clientsAccepted++;
       const c = new ClientConnection(s, ctx);
       s.data = c;
       open.add(c);
     },
     data(s, buf) {
+      ctx.metrics.bytesFromClients += buf.length;
       s.data.events.onData(buf);
     },
     drain(s) {
@@ -64,6 +70,23 @@ function handlers(ctx: ProxyContext, open: Set<ClientConnection>, fds: FdBudget 
       s.terminate();
     },
   };
+}
+
+/** /metrics' gauges, counted from the open connections and the pool when asked. */
+function gauges(ctx: ProxyContext, open: ReadonlySet<ClientConnection>): MetricsGauges {
+  const g = emptyGauges();
+  const clients = g.clientsOpen as number[];
+  for (const c of open) {
+    const phase = c.metricsPhase();
+    clients[phase]!++;
+    if (phase === PHASE.tunnel) {
+      if (c.upgraded) g.upgradesOpen++;
+      else g.tunnelsOpen++;
+    }
+  }
+  g.pooledUpstreams = ctx.pool.idleCount();
+  g.draining = ctx.draining;
+  return g;
 }
 
 function bind(addr: ListenAddress, config: Config, socket: SocketHandler<ClientConnection>): TCPSocketListener<ClientConnection> {
@@ -101,15 +124,30 @@ export function startProxy(config: Config): RunningProxy | string {
   // One sweeper for every timeout: client connections and idle pooled upstreams alike.
   const deadlines = new Deadlines();
   const tables = new SocketTables();
+  const metrics = new Metrics();
+  const adminConfig = config.admin ?? defaultAdminConfig();
+  const snapshots = new SnapshotReader(adminConfig.roots);
+  const listening: ListenAddress[] = [];
+  const state: AdminState = {
+    get draining() {
+      return ctx.draining;
+    },
+    metrics,
+    gauges: () => gauges(ctx, open),
+    snapshot: () => snapshots.read(),
+    listening,
+  };
   const ctx: ProxyContext = {
     config,
-    pool: new UpstreamPool(deadlines, UPSTREAM_IDLE_SECONDS, UPSTREAM_IDLE_PER_TARGET, fds, config.limits.tcpKeepAlive),
+    pool: new UpstreamPool(deadlines, UPSTREAM_IDLE_SECONDS, UPSTREAM_IDLE_PER_TARGET, fds, config.limits.tcpKeepAlive, metrics),
     deadlines,
-    listening: [],
+    listening,
     localAddresses: localAddresses(),
     draining: false,
     diagnose: (host, port) => tables.diagnose(host, port),
     gate: config.policy ? new Gate(config.policy, config.hostSuffixes) : undefined,
+    metrics,
+    admin: { config: adminConfig, state },
   };
   const socket = handlers(ctx, open, fds);
   /** Binds the addresses bound before, on their real ports; one that fails now is logged and skipped. */

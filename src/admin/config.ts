@@ -34,3 +34,8 @@ export function adminConfig(input: AdminInput): AdminConfig | string {
   const roots = given.length > 0 ? given : ["/root", ...(input.home ? [input.home] : [])];
   return { host, from, roots: { roots: [...new Set(roots)], explicit: given.length > 0 } };
 }
+
+/** The settings when none are given (a proxy started by code rather than by the command line). */
+export function defaultAdminConfig(): AdminConfig {
+  return adminConfig({ roots: [], home: process.env.HOME }) as AdminConfig;
+}

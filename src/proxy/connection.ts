@@ -4,6 +4,7 @@
 // request/response pair needs lives in its Exchange; this file only moves bytes between the two
 // sockets and decides what happens next.
 
+import { adminReply, type AdminHost, type AdminReply } from "../admin/serve";
 import { DEFAULT_FORWARDED, type Config } from "../config";
 import { BodyMeter, requestFraming, responseFraming } from "../http/body";
 import { errorResponse, HttpError, upstreamFault } from "../http/errors";
@@ -12,11 +13,12 @@ import { decodeHead, fieldTokens, parseRequestHead, parseResponseHead, type Requ
 import { HeadReader } from "../http/head-reader";
 import { applyAbsoluteForm, serializeRequestHead, serializeResponseHead } from "../http/rewrite";
 import { log } from "../log";
+import { PHASE, ROUTE, type Metrics, type PhaseKind } from "../metrics";
 import type { Deadlines, Expiring } from "../net/deadlines";
 import { Outbox } from "../net/outbox";
 import type { ByteSocket } from "../net/socket";
 import { Splice, type SocketEvents } from "../net/splice";
-import { isSelfTarget, route } from "../route";
+import { isSelfTarget, route, routedByHeader } from "../route";
 import { ConnectFailure } from "./connect";
 import { htmlChoice } from "./error-view";
 import { Exchange, Resp } from "./exchange";
@@ -37,6 +39,9 @@ export interface ProxyContext {
   diagnose?: (host: string, port: number) => Promise<string[]>;
   /** Who may reach what (--allow-ports, --auth-token, ...); absent when nothing is restricted. */
   gate?: Gate | undefined;
+  metrics: Metrics;
+  /** Requests for the admin Host are answered by the proxy itself (src/admin/). */
+  admin: AdminHost;
 }
 
 const enum Phase {
@@ -157,15 +162,27 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
       case Deadline.Head:
         return this.fail(new HttpError(408, "request head not received in time"));
       case Deadline.Connect:
+        this.ctx.metrics.connectTimeouts++;
         return this.fail(new HttpError(504, `could not connect to upstream ${t!.host}:${t!.port} within ${limits.connectTimeout}s`));
       case Deadline.Body:
         // A body held back because the upstream is not taking it is not a stall.
         if (this.pausedForUpstreamOutbox) return this.arm(Deadline.Body);
         return this.fail(new HttpError(408, `request body stalled: nothing received for ${limits.idleTimeout}s`));
       case Deadline.FirstByte:
+        this.ctx.metrics.responseTimeouts++;
         return this.fail(new HttpError(504, `upstream ${t!.host}:${t!.port} did not answer within ${limits.upstreamTimeout}s`));
     }
   }
+
+  /** Where this connection is, for /metrics' gauges (counted when asked, not kept on the hot path). */
+  metricsPhase(): PhaseKind {
+    if (this.phase === Phase.Tunnel) return PHASE.tunnel;
+    if (this.phase === Phase.Exchange) return PHASE.exchange;
+    return this.input.size === 0 ? PHASE.idle : PHASE.head;
+  }
+
+  /** The tunnel is an upgrade (101), not a CONNECT. */
+  upgraded = false;
 
   /** Graceful shutdown: idle connections close now, busy ones after their exchange. */
   drainForShutdown(): void {
@@ -181,7 +198,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
         return this.arm(Deadline.Idle);
       }
       const found = this.input.next();
-      if (found instanceof HttpError) return this.fail(found);
+      if (found instanceof HttpError) return this.refuse(found);
       if (found === null) {
         if (this.clientEnded) return this.closeClient();
         // The head deadline runs from a head's first byte: later bytes must not extend it.
@@ -189,7 +206,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
         return;
       }
       const head = parseRequestHead(decodeHead(found.buf, found.span), this.ctx.config.limits);
-      if (head instanceof HttpError) return this.fail(head);
+      if (head instanceof HttpError) return this.refuse(head);
       this.startExchange(head);
     }
   }
@@ -198,6 +215,8 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     this.disarm();
     applyAbsoluteForm(head);
     this.head = head;
+    const admin = adminReply(head, this.peer(), this.ctx.admin);
+    if (admin !== null) return this.answerAdmin(admin);
     const cfg = this.ctx.config;
     const target = route(head, cfg.upstreamHost, cfg.hostSuffixes);
     if (target instanceof HttpError) return this.fail(target);
@@ -211,7 +230,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     }
     const tunnel = head.method === "CONNECT";
     const framing = tunnel ? ({ kind: "none" } as const) : requestFraming(head);
-    if (framing instanceof HttpError) return this.fail(framing);
+    if (framing instanceof HttpError) return this.refuse(framing);
     const connection = fieldTokens(head, "connection");
     const upgrade = !tunnel && head.lower.includes("upgrade") && connection.includes("upgrade");
     const keepAlive = head.minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
@@ -220,6 +239,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     if (edit instanceof HttpError) return this.fail(edit);
     const reqHead = tunnel ? "" : serializeRequestHead(head, { upgrade, connection, edit });
     const ex = new Exchange(head, target, framing, upgrade, keepAlive, reqHead, cfg.limits);
+    ex.route = routedByHeader(head) ? ROUTE.header : ROUTE.host;
     this.ex = ex;
     this.phase = Phase.Exchange;
     if (log.level >= LOG_DEBUG) log.debug(`${this.peer()} ${head.method} ${head.target} -> ${target.host}:${target.port}`);
@@ -257,10 +277,18 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     );
   }
 
+  /** The proxy's own answer: written whole, then on to the next head (processInput's loop). */
+  private answerAdmin(r: AdminReply): void {
+    this.ctx.metrics.request(ROUTE.admin, r.status);
+    // At most one answer waits in the outbox: a client pipelining admin requests unread is closed.
+    if (this.out.send(r.bytes) && r.keepAlive) return;
+    this.closeClient();
+  }
+
   private sendRequest(ex: Exchange, up: Upstream): void {
     ex.up = up;
     const body = this.takeRequestBody(ex);
-    if (body instanceof HttpError) return this.fail(body);
+    if (body instanceof HttpError) return this.refuse(body);
     this.armRequestClock(ex);
     const coalesce = body !== null && body.length <= COALESCE_BYTES;
     this.sendUp(ex, withHead(ex.reqHead, coalesce ? body : null));
@@ -280,7 +308,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
   private forwardRequestBody(ex: Exchange): void {
     const body = this.takeRequestBody(ex);
-    if (body instanceof HttpError) return this.fail(body);
+    if (body instanceof HttpError) return this.refuse(body);
     if (body === null) return;
     this.sendUp(ex, body);
     this.armRequestClock(ex);
@@ -393,6 +421,8 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const body = rest === null ? null : this.meterResponse(ex, rest);
     if (body instanceof HttpError) return this.badResponse(ex, upstreamFault(body, "body"));
     ex.respStarted = true;
+    ex.status = head.status;
+    this.ctx.metrics.request(ex.route, head.status);
     const coalesce = body !== null && body.length <= COALESCE_BYTES;
     this.sendClient(ex, withHead(headText, coalesce ? body : null));
     if (body !== null && !coalesce) this.sendClient(ex, body);
@@ -413,6 +443,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const body = this.meterResponse(ex, buf);
     if (body instanceof HttpError) {
       this.log("warn", `upstream sent an ${body.reason}`);
+      this.ctx.metrics.parseError(502);
       return this.abort();
     }
     if (body !== null) this.sendClient(ex, body);
@@ -455,12 +486,19 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
   private openTunnel(ex: Exchange, up: Upstream): void {
     ex.up = up;
+    ex.status = 200;
+    this.ctx.metrics.request(ex.route, 200);
+    this.ctx.metrics.tunnels++;
     this.sendClient(ex, CONNECT_OK);
     this.log("info", `tunnel to ${ex.target.host}:${ex.target.port}`);
     this.enterTunnel(ex, up);
   }
 
   private upgradeTunnel(ex: Exchange, head: ResponseHead, connection: string[]): void {
+    ex.status = 101;
+    this.upgraded = true;
+    this.ctx.metrics.request(ex.route, 101);
+    this.ctx.metrics.upgrades++;
     this.sendClient(ex, withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1, connection }), null));
     const rest = ex.respHead.take();
     if (rest !== null) this.sendClient(ex, rest);
@@ -491,10 +529,18 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
   // ---- endings --------------------------------------------------------------------------------
 
+  /** A head or body that cannot be accepted: counted, then answered like any other error. */
+  private refuse(err: HttpError): void {
+    this.ctx.metrics.parseError(err.status);
+    this.fail(err);
+  }
+
   /** Answer with the proxy's own error if nothing has been sent for this request, then close. */
   private fail(err: HttpError): void {
     if (this.phase === Phase.Closed) return;
     if (this.ex?.respStarted) return this.abort();
+    if (this.ex !== null) this.ex.status = err.status;
+    this.ctx.metrics.request(this.ex?.route ?? ROUTE.none, err.status);
     this.log(err.status >= 500 ? "warn" : "info", `${err.status} ${err.reason}`);
     const page = htmlChoice(this.head, err.status, this.ex?.target.port ?? null, this.ctx.config.hostSuffixes);
     this.answer(errorResponse(err, page));
@@ -509,7 +555,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
   private badResponse(ex: Exchange, err: HttpError): void {
     ex.reusable = false;
-    this.fail(err);
+    this.refuse(err);
   }
 
   /** Something broke after the response started (or can never complete): close both, no pretending. */

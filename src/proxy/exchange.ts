@@ -5,6 +5,7 @@
 import { BodyMeter, type Framing } from "../http/body";
 import type { HeadLimits, RequestHead } from "../http/head-parser";
 import { HeadReader } from "../http/head-reader";
+import { ROUTE, type RouteKind } from "../metrics";
 import type { Target } from "../route";
 import type { Upstream } from "./upstream";
 
@@ -31,6 +32,9 @@ export class Exchange {
   reusable = false;
   /** The upstream is paused because the client's outbox is full. */
   upstreamPaused = false;
+  /** For /metrics and the access log: how the target was chosen, and the status sent (0: none yet). */
+  route: RouteKind = ROUTE.host;
+  status = 0;
 
   constructor(
     readonly req: RequestHead,

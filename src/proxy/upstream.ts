@@ -10,6 +10,7 @@ import { Outbox } from "../net/outbox";
 import { noteClosed } from "../net/reclaim";
 import { limitReceiveBuffer } from "../net/receive-buffer";
 import type { ByteSocket } from "../net/socket";
+import { Metrics } from "../metrics";
 import { addressesFor, ConnectFailure, triesNext, type Attempt } from "./connect";
 import type { Target } from "../route";
 
@@ -69,6 +70,7 @@ const handlers: SocketHandler<Upstream> = {
   },
   data(s, buf) {
     const up = s.data;
+    up.pool.metrics.bytesFromUpstreams += buf.length;
     if (up.owner !== null) up.owner.onUpstreamData(up, buf);
     else up.close(); // bytes from an idle connection: it is out of step, never reuse it
   },
@@ -110,7 +112,16 @@ export class UpstreamPool {
     readonly fds: FdBudget | null,
     /** Seconds of silence before TCP keep-alive probes (--tcp-keepalive). */
     readonly keepAliveSeconds = DEFAULT_LIMITS.tcpKeepAlive,
+    /** Connects, failures, reuses and upstream bytes for /metrics. */
+    readonly metrics = new Metrics(),
   ) {}
+
+  /** Idle connections parked, for /metrics. */
+  idleCount(): number {
+    let n = 0;
+    for (const list of this.idle.values()) n += list.length;
+    return n;
+  }
 
   static key(t: Target): string {
     return t.host + ":" + t.port;
@@ -125,6 +136,7 @@ export class UpstreamPool {
     up.deadline = 0;
     up.reused = true;
     up.owner = owner;
+    this.metrics.upstreamReuses++;
     return up;
   }
 
@@ -134,11 +146,13 @@ export class UpstreamPool {
    * naming every address tried.
    */
   async connect(t: Target, owner: UpstreamOwner): Promise<Upstream> {
+    this.metrics.upstreamConnects++;
     let addresses: readonly string[];
     try {
       addresses = await addressesFor(t.host);
     } catch (e) {
       const code = (e as { code?: string }).code ?? "ENOTFOUND";
+      this.metrics.connectFailures++;
       throw new ConnectFailure(t.host, t.port, [{ address: t.host, code: code.replace(/^DNS_/, "") }]);
     }
     const attempts: Attempt[] = [];
@@ -157,6 +171,7 @@ export class UpstreamPool {
         if (!triesNext(code)) break;
       }
     }
+    this.metrics.connectFailures++;
     throw new ConnectFailure(t.host, t.port, attempts);
   }
 

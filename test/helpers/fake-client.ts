@@ -3,8 +3,11 @@
 // handlers src/server.ts calls, and the deadline sweep), so a test reads as the sequence of socket
 // events it models.
 
+import { defaultAdminConfig } from "../../src/admin/config";
+import type { AdminHost } from "../../src/admin/serve";
 import { DEFAULT_LIMITS, type Config, type Limits } from "../../src/config";
 import { configureLog } from "../../src/log";
+import { emptyGauges, type Metrics } from "../../src/metrics";
 import { Deadlines } from "../../src/net/deadlines";
 import { ClientConnection } from "../../src/proxy/connection";
 import { FakeSocket } from "./fake-socket";
@@ -46,6 +49,12 @@ export function statuses(text: string): number[] {
   return [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
 }
 
+/** The admin Host with nothing to show (these tests never ask it). */
+function noAdmin(metrics: Metrics): AdminHost {
+  const snapshot = { listeners: [], owners: new Map(), names: new Map(), errors: [] };
+  return { config: defaultAdminConfig(), state: { draining: false, metrics, gauges: emptyGauges, snapshot: () => snapshot, listening: [] } };
+}
+
 export class FakeClient {
   readonly socket: FakeSocket;
   readonly deadlines: Deadlines;
@@ -65,6 +74,8 @@ export class FakeClient {
       listening: [],
       localAddresses: new Set(),
       draining: opts.draining ?? false,
+      metrics: this.pool.metrics,
+      admin: noAdmin(this.pool.metrics),
     });
   }
 
