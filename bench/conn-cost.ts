@@ -94,6 +94,7 @@ try {
     draining: false,
     metrics: new Metrics(),
     admin: null as never,
+    accessLog: null,
   };
   const conn = new ClientConnection(socket as never, ctx);
   const fields = conn as unknown as { out: { queue: object } };

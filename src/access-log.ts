@@ -2,8 +2,10 @@
 // the connection fills a record when an exchange ends, or when an upgrade or tunnel closes, and
 // only then is anything formatted, so the log costs nothing while it is off.
 
+import type { ROUTE_NAMES } from "./metrics";
+
 export type ExchangeKind = "http" | "upgrade" | "tunnel";
-export type RouteName = "header" | "host" | "admin" | "none";
+export type RouteName = (typeof ROUTE_NAMES)[number];
 
 export interface AccessRecord {
   /** When the exchange ended (epoch ms). */

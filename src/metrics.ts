@@ -10,7 +10,7 @@
 /** How a request chose its target. `none`: it never got one (a parse or routing error). */
 export const ROUTE = { header: 0, host: 1, admin: 2, none: 3 } as const;
 export type RouteKind = (typeof ROUTE)[keyof typeof ROUTE];
-const ROUTE_NAMES = ["header", "host", "admin", "none"] as const;
+export const ROUTE_NAMES = ["header", "host", "admin", "none"] as const;
 
 /** Where a client connection is: idle between requests, reading a head, in an exchange, spliced. */
 export const PHASE = { idle: 0, head: 1, exchange: 2, tunnel: 3 } as const;

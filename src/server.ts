@@ -4,11 +4,13 @@
 
 import { networkInterfaces } from "node:os";
 import type { SocketHandler, TCPSocketListener } from "bun";
+import { formatAccessJson, formatAccessText } from "./access-log";
 import { defaultAdminConfig } from "./admin/config";
 import type { AdminState } from "./admin/router";
 import { SnapshotReader } from "./admin/snapshot";
 import { formatAddress, type Config, type ListenAddress } from "./config";
 import { log } from "./log";
+import { LineSink } from "./log-sink";
 import { emptyGauges, Metrics, PHASE, type MetricsGauges } from "./metrics";
 import { Deadlines } from "./net/deadlines";
 import { FdBudget, openDescriptors, openFileLimit } from "./net/fd-budget";
@@ -48,6 +50,7 @@ function handlers(ctx: ProxyContext, open: Set<ClientConnection>, fds: FdBudget 
     },
     data(s, buf) {
       ctx.metrics.bytesFromClients += buf.length;
+      s.data.received += buf.length;
       s.data.events.onData(buf);
     },
     drain(s) {
@@ -128,6 +131,9 @@ export function startProxy(config: Config): RunningProxy | string {
   const adminConfig = config.admin ?? defaultAdminConfig();
   const snapshots = new SnapshotReader(adminConfig.roots);
   const listening: ListenAddress[] = [];
+  // Access-log lines go to stdout, the proxy's own log to stderr.
+  const accessLog = config.accessLog === undefined ? null : new LineSink((text) => process.stdout.write(text));
+  const format = config.accessLog === "json" ? formatAccessJson : formatAccessText;
   const state: AdminState = {
     get draining() {
       return ctx.draining;
@@ -148,6 +154,7 @@ export function startProxy(config: Config): RunningProxy | string {
     gate: config.policy ? new Gate(config.policy, config.hostSuffixes) : undefined,
     metrics,
     admin: { config: adminConfig, state },
+    accessLog: accessLog === null ? null : (r) => accessLog.line(format(r)),
   };
   const socket = handlers(ctx, open, fds);
   /** Binds the addresses bound before, on their real ports; one that fails now is logged and skipped. */
@@ -187,6 +194,7 @@ export function startProxy(config: Config): RunningProxy | string {
       for (const l of listeners) l.stop(true);
       ctx.pool.closeAll();
       ctx.deadlines.stop();
+      accessLog?.flush();
     },
   };
 }

@@ -16,6 +16,8 @@ export class Outbox {
   private queue: Uint8Array[] = [];
   /** After everything queued is written: 1 = shut down the write side (FIN), 2 = close. */
   private after: 0 | 1 | 2 = 0;
+  /** Bytes handed to `send` so far (the access log's bytes out). */
+  sent = 0;
 
   constructor(readonly socket: ByteSocket) {}
 
@@ -23,6 +25,7 @@ export class Outbox {
   send(data: Uint8Array): boolean {
     if (data.length === 0) return this.queue.length === 0;
     noteRelayed(data.length);
+    this.sent += data.length;
     if (this.queue.length > 0) {
       this.queue.push(own(data));
       return false;

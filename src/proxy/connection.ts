@@ -4,6 +4,7 @@
 // request/response pair needs lives in its Exchange; this file only moves bytes between the two
 // sockets and decides what happens next.
 
+import type { AccessRecord, ExchangeKind } from "../access-log";
 import { adminReply, type AdminHost, type AdminReply } from "../admin/serve";
 import { DEFAULT_FORWARDED, type Config } from "../config";
 import { BodyMeter, requestFraming, responseFraming } from "../http/body";
@@ -13,12 +14,12 @@ import { decodeHead, fieldTokens, parseRequestHead, parseResponseHead, type Requ
 import { HeadReader } from "../http/head-reader";
 import { applyAbsoluteForm, serializeRequestHead, serializeResponseHead } from "../http/rewrite";
 import { log } from "../log";
-import { PHASE, ROUTE, type Metrics, type PhaseKind } from "../metrics";
+import { PHASE, ROUTE, ROUTE_NAMES, type Metrics, type PhaseKind, type RouteKind } from "../metrics";
 import type { Deadlines, Expiring } from "../net/deadlines";
 import { Outbox } from "../net/outbox";
 import type { ByteSocket } from "../net/socket";
 import { Splice, type SocketEvents } from "../net/splice";
-import { isSelfTarget, route, routedByHeader } from "../route";
+import { isSelfTarget, requestedWorkspace, route, routedByHeader } from "../route";
 import { ConnectFailure } from "./connect";
 import { htmlChoice } from "./error-view";
 import { Exchange, Resp } from "./exchange";
@@ -42,6 +43,8 @@ export interface ProxyContext {
   metrics: Metrics;
   /** Requests for the admin Host are answered by the proxy itself (src/admin/). */
   admin: AdminHost;
+  /** --access-log: takes one record per finished exchange; null when off (nothing is measured). */
+  accessLog: ((r: AccessRecord) => void) | null;
 }
 
 const enum Phase {
@@ -82,6 +85,11 @@ function withHead(head: string, body: Uint8Array | null): Buffer {
   out.write(head, 0, "latin1");
   if (body !== null) out.set(body, head.length);
   return out;
+}
+
+/** The status of a response the proxy wrote itself: `HTTP/1.1 NNN ...`. */
+function statusOf(response: Uint8Array): number {
+  return (response[9]! - 48) * 100 + (response[10]! - 48) * 10 + (response[11]! - 48);
 }
 
 /** Why a connect failed, as the 502 says it. */
@@ -183,6 +191,15 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
   /** The tunnel is an upgrade (101), not a CONNECT. */
   upgraded = false;
+  /** Client bytes received, tunnels included (server.ts counts every read). */
+  received = 0;
+  // The access log's exchange in progress (kept only while the log is on): its head, its start,
+  // and the input consumed and output sent when the previous one was logged.
+  private logHead: RequestHead | null = null;
+  private logEx: Exchange | null = null;
+  private logT0 = 0;
+  private logIn0 = 0;
+  private logOut0 = 0;
 
   /** Graceful shutdown: idle connections close now, busy ones after their exchange. */
   drainForShutdown(): void {
@@ -213,6 +230,10 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
   private startExchange(head: RequestHead): void {
     this.disarm();
+    if (this.ctx.accessLog !== null) {
+      this.logHead = head;
+      this.logT0 = performance.now();
+    }
     applyAbsoluteForm(head);
     this.head = head;
     const admin = adminReply(head, this.peer(), this.ctx.admin);
@@ -241,6 +262,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const ex = new Exchange(head, target, framing, upgrade, keepAlive, reqHead, cfg.limits);
     ex.route = routedByHeader(head) ? ROUTE.header : ROUTE.host;
     this.ex = ex;
+    if (this.logHead !== null) this.logEx = ex;
     this.phase = Phase.Exchange;
     if (log.level >= LOG_DEBUG) log.debug(`${this.peer()} ${head.method} ${head.target} -> ${target.host}:${target.port}`);
 
@@ -253,11 +275,13 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
    * longer current (failed, timed out, ended) is dropped. */
   private connect(ex: Exchange): void {
     ex.connecting = true;
+    if (this.logHead !== null) ex.connectStart = performance.now();
     this.arm(Deadline.Connect);
     this.ctx.pool.connect(ex.target, this).then(
       (up) => {
         if (this.ex !== ex || !ex.connecting) return up.close();
         ex.connecting = false;
+        if (this.logHead !== null) ex.connectMs = performance.now() - ex.connectStart;
         if (ex.req.method === "CONNECT") this.openTunnel(ex, up);
         else this.sendRequest(ex, up);
       },
@@ -281,7 +305,9 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   private answerAdmin(r: AdminReply): void {
     this.ctx.metrics.request(ROUTE.admin, r.status);
     // At most one answer waits in the outbox: a client pipelining admin requests unread is closed.
-    if (this.out.send(r.bytes) && r.keepAlive) return;
+    const sent = this.out.send(r.bytes);
+    if (this.logHead !== null) this.logExchange("http", ROUTE.admin, r.status);
+    if (sent && r.keepAlive) return;
     this.closeClient();
   }
 
@@ -472,6 +498,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     this.ex = null;
     this.head = null;
     this.pausedForUpstreamOutbox = false;
+    if (this.logHead !== null) this.logExchange("http", ex.route, ex.status);
     if (!ex.keepAlive || !ex.reqBody.done) {
       this.phase = Phase.Closed;
       this.out.closeWhenFlushed();
@@ -550,6 +577,8 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   private answer(response: Uint8Array): void {
     this.close();
     this.out.send(response);
+    // Logged even without a head (a malformed one): the client still got an answer.
+    if (this.ctx.accessLog !== null) this.logExchange("http", this.ex?.route ?? ROUTE.none, statusOf(response));
     this.out.closeWhenFlushed();
   }
 
@@ -561,6 +590,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   /** Something broke after the response started (or can never complete): close both, no pretending. */
   private abort(): void {
     if (this.phase === Phase.Closed) return;
+    if (this.logHead !== null) this.logExchange("http", this.ex?.route ?? ROUTE.none, this.ex?.status ?? 0);
     this.close();
     this.socket.end();
   }
@@ -588,6 +618,11 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
   /** The client socket is gone: release everything it held. */
   private teardown(): void {
+    // A tunnel's line is written when it closes; an exchange cut short gets its status so far.
+    if (this.logHead !== null) {
+      const kind = this.phase === Phase.Tunnel ? (this.upgraded ? "upgrade" : "tunnel") : "http";
+      this.logExchange(kind, this.logEx?.route ?? ROUTE.none, this.logEx?.status ?? 0);
+    }
     if (this.ex !== null) this.dropUpstream(this.ex);
     this.phase = Phase.Closed;
     this.input.take();
@@ -627,6 +662,32 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     this.clientPaused = want;
     if (want) this.socket.pause();
     else this.socket.resume();
+  }
+
+  /** One access-log record for the exchange since the last one: bytes consumed and sent meanwhile. */
+  private logExchange(kind: ExchangeKind, route: RouteKind, status: number): void {
+    const head = this.logHead;
+    const ex = this.logEx;
+    const consumed = this.received - this.input.size;
+    this.ctx.accessLog!({
+      end: Date.now(),
+      client: this.peer(),
+      method: head?.method ?? "-",
+      path: head?.target ?? "-",
+      kind,
+      route: ROUTE_NAMES[route],
+      workspace: ex === null ? null : requestedWorkspace(ex.req, this.ctx.config.hostSuffixes),
+      upstream: ex === null ? null : `${ex.target.host}:${ex.target.port}`,
+      status,
+      bytesIn: consumed - this.logIn0,
+      bytesOut: this.out.sent - this.logOut0,
+      durationMs: head === null ? 0 : performance.now() - this.logT0,
+      connectMs: ex?.connectMs ?? null,
+    });
+    this.logIn0 = consumed;
+    this.logOut0 = this.out.sent;
+    this.logHead = null;
+    this.logEx = null;
   }
 
   private peer(): string {

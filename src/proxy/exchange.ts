@@ -35,6 +35,9 @@ export class Exchange {
   /** For /metrics and the access log: how the target was chosen, and the status sent (0: none yet). */
   route: RouteKind = ROUTE.host;
   status = 0;
+  /** For the access log (measured only while it is on): when connecting began, and how long it took. */
+  connectStart = 0;
+  connectMs: number | null = null;
 
   constructor(
     readonly req: RequestHead,

@@ -76,6 +76,7 @@ export class FakeClient {
       draining: opts.draining ?? false,
       metrics: this.pool.metrics,
       admin: noAdmin(this.pool.metrics),
+      accessLog: null,
     });
   }
 
