@@ -74,7 +74,8 @@ trap 'interrupted TERM 143' TERM
 trap 'fail "unexpected failure (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 # e2e-artifacts/ holds only this run's output: the screenshot, and the logs if it fails.
-rm -rf "$REPO/e2e-artifacts/logs" "$REPO/e2e-artifacts/browser-workspace-a.png" "$REPO/e2e-artifacts/error-page-502.png"
+rm -rf "$REPO/e2e-artifacts/logs" "$REPO/e2e-artifacts/browser-workspace-a.png" "$REPO/e2e-artifacts/error-page-502.png" \
+  "$REPO/e2e-artifacts/admin-page.png"
 # The temp root must be traversable by the postgres user, and must not itself be inside a directory
 # named workspace-* (the shim would pick that one).
 ROOT=$(mktemp -d /tmp/cmux-e2e.XXXXXX)
@@ -205,7 +206,8 @@ BIN=$(find "$ROOT/dist" -maxdepth 1 -name 'cmux-proxy-linux-*' -type f | head -n
 ok "${BIN##*/}, $(du -h "$BIN" | cut -f1)"
 
 step "start the compiled proxy on a free loopback port"
-start_bg proxy "$LOGS/proxy.log" "$REPO" "$BIN" --listen 127.0.0.1:0
+# --workspace-root: the admin page (step 9) names the hashed workspaces by their directories here.
+start_bg proxy "$LOGS/proxy.log" "$REPO" "$BIN" --listen 127.0.0.1:0 --workspace-root "$ROOT"
 PROXY_PID=$BG_PID
 wait_until 10 "$PROXY_PID" "$LOGS/proxy.log" "proxy start" grep -q 'listening on 127\.0\.0\.1:' "$LOGS/proxy.log"
 PROXY_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$LOGS/proxy.log" | head -n 1)
@@ -235,6 +237,7 @@ ok "$HTTP_PORT, $PG_PORT in workspace-a/b; $WS_PORT, $TCP_PORT, $DIAG_PORT in wo
 
 step "1. workspace-a: python3 -m http.server $HTTP_PORT --bind 127.0.0.1 answers ok-A inside workspace-a"
 start_in_ws http-a workspace-a python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1
+HTTP_A_PID=$BG_PID
 wait_until 20 "$BG_PID" "$LOGS/http-a.log" "http.server in workspace-a" ready_http workspace-a "$HTTP_PORT"
 CURL_PREFIX=(in_ws workspace-a)
 expect_body ok-A "http://127.0.0.1:$HTTP_PORT/"
@@ -437,6 +440,29 @@ run_bg_bounded 90 error-page "$LOGS/error-page.log" "$REPO" \
   bun scripts/e2e/error-page.ts "$DIAG_URL" "$DIAG_NOTE" "$REPO/e2e-artifacts/error-page-502.png" ||
   fail "the browser's 502 page check failed" "$LOGS/error-page.log" "$LOGS/proxy.log"
 ok "$(tail -n 1 "$LOGS/error-page.log" | sed "s|$REPO/||")"
+
+# --- 10. the admin page ------------------------------------------------------------------------------
+
+ADMIN_URL="http://cmux.localhost:$PROXY_PORT/"
+step "10. ${ADMIN_URL}api/listeners lists workspace-a's server on $HTTP_PORT with its pid and link"
+http -H "Host: cmux.localhost:$PROXY_PORT" "http://127.0.0.1:$PROXY_PORT/api/listeners"
+((CURL_RC == 0)) && [[ $CODE == 200 ]] || fail "expected 200 from /api/listeners, got $CODE (curl exit $CURL_RC)" "$LOGS/proxy.log"
+listed=$(bun -e '
+  const [file, port, pid] = process.argv.slice(1);
+  const l = JSON.parse(await Bun.file(file).text());
+  const ws = l.groups.find((g) => g.name === "workspace-a");
+  const e = ws?.listeners.find((x) => x.port === Number(port));
+  if (!e || e.pid !== Number(pid)) { console.log("missing: " + JSON.stringify(ws ?? l.groups.map((g) => g.name))); process.exit(1); }
+  console.log(`${e.url} (pid ${e.pid}: ${e.command})`);
+' "$ROOT/body" "$HTTP_PORT" "$HTTP_A_PID" 2>&1) ||
+  fail "workspace-a:$HTTP_PORT is not listed as expected: $listed" "$LOGS/proxy.log"
+ok "$listed"
+
+step "10. headless Chromium opens $ADMIN_URL, sees a server appear and go without a reload, follows workspace-a's link"
+run_bg_bounded 90 admin-page "$LOGS/admin-page.log" "$REPO" \
+  bun scripts/e2e/admin-page.ts "$ADMIN_URL" workspace-a "$HTTP_PORT" ok-A "$REPO/e2e-artifacts/admin-page.png" ||
+  fail "admin page check failed" "$LOGS/admin-page.log" "$LOGS/proxy.log"
+ok "$(tail -n 1 "$LOGS/admin-page.log" | sed "s|$REPO/||")"
 
 # --- the proxy itself --------------------------------------------------------------------------------
 

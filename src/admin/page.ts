@@ -40,7 +40,9 @@ h2 { font-size: 1.05rem; margin: 1.4rem 0 .3rem; }
 h2 small, .note { color: #5a5a5a; font-weight: normal; }
 table { border-collapse: collapse; min-width: 40rem; }
 th, td { text-align: left; padding: .2rem .8rem .2rem 0; vertical-align: top; border-bottom: 1px solid #e4e4e4; }
-code { font: 12px ui-monospace, monospace; word-break: break-all; }
+code { font: 12px ui-monospace, monospace; }
+td.command code { word-break: break-all; }
+td.nowrap { white-space: nowrap; }
 .errors { background: #fff4d6; border: 1px solid #e0b100; padding: .4rem .8rem; margin: .8rem 0; }
 .live { color: #1d6b2f; } .stale { color: #a02020; font-weight: bold; }
 .self { color: #5a5a5a; }
@@ -51,7 +53,9 @@ function esc(s: string): string {
 }
 
 function processCell(e: ListingEntry): string {
-  if (e.pid === null) return `<span class="note">not readable</span>`;
+  // No process of this machine's PID namespace holds it, or its descriptors could not be read
+  // (then the errors above say so).
+  if (e.pid === null) return `<span class="note">no process found</span>`;
   return `${e.pid} <code>${esc(e.command ?? "")}</code>`;
 }
 
@@ -77,7 +81,7 @@ function groupSection(g: ListingGroup): string {
   const rows = g.listeners
     .map(
       (e) =>
-        `<tr data-port="${e.port}" data-address="${esc(e.address)}"><td>${e.port}</td><td><code>${esc(e.family === 6 ? `[${e.address}]` : e.address)}</code></td><td>${processCell(e)}</td><td>${reachCell(e)}</td></tr>`,
+        `<tr data-port="${e.port}" data-address="${esc(e.address)}"><td>${e.port}</td><td class="nowrap"><code>${esc(e.family === 6 ? `[${e.address}]` : e.address)}</code></td><td class="command">${processCell(e)}</td><td class="nowrap">${reachCell(e)}</td></tr>`,
     )
     .join("\n");
   const body =
