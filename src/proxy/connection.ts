@@ -115,6 +115,17 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   /** The client is paused because it sent more than we can pass on yet. */
   private pausedForInput = false;
   private clientPaused = false;
+  /** The tunnel is an upgrade (101), not a CONNECT. */
+  upgraded = false;
+  /** Client bytes received, tunnels included (server.ts counts every read). */
+  received = 0;
+  // The access log's exchange in progress (kept only while the log is on): its head, its start,
+  // and the input consumed and output sent when the previous one was logged.
+  private logHead: RequestHead | null = null;
+  private logEx: Exchange | null = null;
+  private logT0 = 0;
+  private logIn0 = 0;
+  private logOut0 = 0;
 
   constructor(
     readonly socket: ByteSocket,
@@ -188,18 +199,6 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     if (this.phase === Phase.Exchange) return PHASE.exchange;
     return this.input.size === 0 ? PHASE.idle : PHASE.head;
   }
-
-  /** The tunnel is an upgrade (101), not a CONNECT. */
-  upgraded = false;
-  /** Client bytes received, tunnels included (server.ts counts every read). */
-  received = 0;
-  // The access log's exchange in progress (kept only while the log is on): its head, its start,
-  // and the input consumed and output sent when the previous one was logged.
-  private logHead: RequestHead | null = null;
-  private logEx: Exchange | null = null;
-  private logT0 = 0;
-  private logIn0 = 0;
-  private logOut0 = 0;
 
   /** Graceful shutdown: idle connections close now, busy ones after their exchange. */
   drainForShutdown(): void {
