@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ListenAddress } from "../src/config";
 import { HttpError } from "../src/http/errors";
-import { isSelfTarget, route, type Target } from "../src/route";
+import { isSelfTarget, requestedWorkspace, route, routedByHeader, type Target } from "../src/route";
 import { fields } from "./helpers/fields";
 
 const UPSTREAM = "127.0.0.1";
@@ -239,5 +239,20 @@ describe("isSelfTarget (row 33)", () => {
   ] as [string, string[], boolean][])("a named upstream host that %s", (_name, resolved, expected) => {
     const listening = [v4("127.0.0.1", 8080), v4("0.0.0.0", 9090)];
     expect(isSelfTarget({ host: "db.internal", port: 8080 }, listening, LOCAL, resolved) || isSelfTarget({ host: "db.internal", port: 9090 }, listening, LOCAL, resolved)).toBe(expected);
+  });
+});
+
+describe("routedByHeader and requestedWorkspace: what /metrics and the access log record", () => {
+  test.each<[string, [string, string][], boolean, string | null]>([
+    ["port by header, default upstream", [["Host", "x"], ["X-Cmux-Port-Internal", "3000"]], true, null],
+    ["port and workspace by header", [["X-Cmux-Workspace-Internal", " workspace-a "], ["X-Cmux-Port-Internal", "3000"]], true, "workspace-a"],
+    ["by Host", [["Host", "workspace-a-3000.localhost:8080"]], false, "workspace-a"],
+    ["the header's workspace wins over the Host's", [["Host", "workspace-a-3000.localhost"], ["X-Cmux-Workspace-Internal", "workspace-7"]], false, "workspace-7"],
+    ["a UTF-8 name (latin1 on the wire)", [["Host", `${Buffer.from("workspace-ä", "utf8").toString("latin1")}-3000.localhost`]], false, "workspace-ä"],
+    ["no route at all", [["Host", "example.test"]], false, null],
+  ])("%s", (_name, pairs, byHeader, workspace) => {
+    const f = fields(pairs);
+    expect(routedByHeader(f)).toBe(byHeader);
+    expect(requestedWorkspace(f)).toBe(workspace);
   });
 });
