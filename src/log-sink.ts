@@ -1,8 +1,11 @@
-// Lines written in batches: one write per ~200 ms or 64 KiB instead of one per line, so that an
-// access log under load costs a string per exchange, not a system call per exchange.
+// Lines written in batches: one write per ~200 ms or per 4 KiB instead of one per line, so that an
+// access log under load costs a string per exchange, not a system call per exchange. A batch never
+// passes PIPE_BUF (4096 bytes) unless one line alone does: with --workers every worker writes to
+// the same inherited stdout, and the kernel keeps a pipe write that small in one piece, so lines
+// of two workers never interleave.
 
 const FLUSH_MS = 200;
-const FLUSH_BYTES = 64 * 1024;
+const PIPE_BUF = 4096;
 
 export class LineSink {
   private parts: string[] = [];
@@ -12,10 +15,11 @@ export class LineSink {
   constructor(private readonly write: (text: string) => void) {}
 
   line(text: string): void {
+    const bytes = Buffer.byteLength(text) + 1;
+    if (this.size + bytes > PIPE_BUF) this.flush();
     this.parts.push(text);
-    this.size += text.length + 1;
-    if (this.size >= FLUSH_BYTES) this.flush();
-    else if (this.timer === null) {
+    this.size += bytes;
+    if (this.timer === null) {
       this.timer = setTimeout(() => this.flush(), FLUSH_MS);
       // A pending batch never keeps the process alive; stop() flushes it.
       this.timer.unref();

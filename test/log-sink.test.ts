@@ -1,4 +1,4 @@
-// Batched lines: nothing lost, in order, one write per batch.
+// Batched lines: nothing lost, in order, whole lines per write, no write past PIPE_BUF.
 
 import { expect, test } from "bun:test";
 import { LineSink } from "../src/log-sink";
@@ -14,15 +14,25 @@ test("lines are written together after a short delay, in order", async () => {
   expect(writes).toEqual(["a\nb\n"]);
 });
 
-test("a full batch is written at once; flush() writes the rest", () => {
+test("a batch is written before it would pass 4096 bytes, whole lines only; flush() writes the rest", () => {
   const writes: string[] = [];
   const sink = new LineSink((t) => writes.push(t));
-  const line = "x".repeat(1023);
-  for (let i = 0; i < 64; i++) sink.line(line);
-  expect(writes).toHaveLength(1);
-  expect(writes[0]!.length).toBe(64 * 1024);
-  sink.line("tail");
+  const line = "x".repeat(99); // 100 bytes with its newline
+  for (let i = 0; i < 100; i++) sink.line(line);
+  expect(writes.map((w) => w.length)).toEqual([4000, 4000]);
+  sink.line("ä"); // two bytes in UTF-8
   sink.flush();
   sink.flush();
-  expect(writes.slice(1)).toEqual(["tail\n"]);
+  expect(writes.slice(2)).toEqual([`${line}\n`.repeat(20) + "ä\n"]);
+  for (const w of writes) expect(w.endsWith("\n") && Buffer.byteLength(w) <= 4096).toBe(true);
+});
+
+test("a line longer than PIPE_BUF goes alone", () => {
+  const writes: string[] = [];
+  const sink = new LineSink((t) => writes.push(t));
+  sink.line("a");
+  sink.line("y".repeat(5000));
+  sink.line("b");
+  sink.flush();
+  expect(writes).toEqual(["a\n", "y".repeat(5000) + "\n", "b\n"]);
 });
