@@ -77,6 +77,9 @@ function parseLocal(field: string, family: 4 | 6): { family: 4 | 6; address: str
 export function parseProcNetTcp(text: string, family: 4 | 6): Listener[] {
   const out: Listener[] = [];
   for (const line of text.split("\n")) {
+    // A busy machine has thousands of connections in other states: the state is the only field
+    // that can read " 0A " (the others are longer hex runs or decimals), so skip those unsplit.
+    if (!line.includes(" 0A ")) continue;
     // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
     const f = line.trim().split(/\s+/);
     if (f.length < 10 || f[3] !== TCP_LISTEN || !/^[0-9]+:$/.test(f[0]!)) continue;
