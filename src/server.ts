@@ -142,6 +142,7 @@ export function startProxy(config: Config): RunningProxy | string {
     gauges: () => gauges(ctx, open),
     snapshot: () => snapshots.read(),
     listening,
+    upstreamHost: config.upstreamHost,
   };
   const ctx: ProxyContext = {
     config,

@@ -52,11 +52,20 @@ export interface ListingInput {
   listening: readonly { host: string; port: number }[];
   /** `:8080`, or "" when the admin request came to port 80: the port part of every link. */
   linkPort: string;
+  /** --upstream-host: which of the default addresses a port header alone reaches. */
+  upstreamHost: string;
   now: Date;
 }
 
 /** The addresses a server of the default upstream (`--upstream-host`, 127.0.0.1) listens on. */
 const DEFAULT_ADDRESSES = new Set(["127.0.0.1", "0.0.0.0", "::1", "::"]);
+
+/** Does a connection to the upstream host reach a server listening on `address`? (`::` is dual-stack.) */
+function reaches(upstreamHost: string, address: string): boolean {
+  if (upstreamHost === "127.0.0.1" || upstreamHost === "localhost") return address === "127.0.0.1" || address === "0.0.0.0" || address === "::";
+  if (upstreamHost === "::1") return address === "::1" || address === "::";
+  return false;
+}
 
 function byPortThenAddress(a: ListingEntry, b: ListingEntry): number {
   return a.port - b.port || a.family - b.family || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0);
@@ -101,7 +110,7 @@ export function buildListing(input: ListingInput): Listing {
       group.listeners.push(entry);
     } else if (DEFAULT_ADDRESSES.has(l.address)) {
       // Host routing always names a workspace: the default upstream is reached by the port header.
-      entry.headers = { "X-Cmux-Port-Internal": String(l.port) };
+      if (reaches(input.upstreamHost, l.address)) entry.headers = { "X-Cmux-Port-Internal": String(l.port) };
       defaults.push(entry);
     } else {
       others.push(entry);

@@ -18,6 +18,7 @@ export interface AdminState {
   snapshot(): Snapshot;
   /** The proxy's own bound addresses. */
   listening: readonly { host: string; port: number }[];
+  upstreamHost: string;
 }
 
 export interface AdminRequest {
@@ -48,7 +49,7 @@ export function adminResponse(req: AdminRequest, state: AdminState): AdminRespon
     case "/":
     case "/api/listeners": {
       const s = state.snapshot();
-      const listing = buildListing({ ...s, listening: state.listening, linkPort: linkPortOf(req.host), now: new Date() });
+      const listing = buildListing({ ...s, listening: state.listening, linkPort: linkPortOf(req.host), upstreamHost: state.upstreamHost, now: new Date() });
       return path === "/" ? page(listing) : listenersJson(listing);
     }
     default:

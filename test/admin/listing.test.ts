@@ -30,6 +30,7 @@ const base: ListingInput = {
   errors: ["cannot read the open files of 3 processes (permission denied): their sockets show no process"],
   listening: [{ host: "0.0.0.0", port: 8080 }],
   linkPort: ":8080",
+  upstreamHost: "127.0.0.1",
   now: new Date("2026-12-01T22:00:00.000Z"),
 };
 
@@ -78,7 +79,8 @@ test("entries: sorted by port, with owner, link and headers", () => {
   ]);
   expect(dflt!.listeners.map((e) => [e.address, e.port, e.url, e.headers, e.proxy])).toEqual([
     ["::", 22, null, { "X-Cmux-Port-Internal": "22" }, false],
-    ["::1", 5173, null, { "X-Cmux-Port-Internal": "5173" }, false],
+    // 127.0.0.1 does not reach a server on ::1 only.
+    ["::1", 5173, null, null, false],
     ["127.0.0.1", 5432, null, { "X-Cmux-Port-Internal": "5432" }, false],
     ["0.0.0.0", 8080, null, { "X-Cmux-Port-Internal": "8080" }, true],
   ]);
@@ -117,5 +119,20 @@ describe("linkPortOf: the port part of links, from the admin request's Host", ()
     ["", ""],
   ])("%p -> %p", (host, want) => {
     expect(linkPortOf(host)).toBe(want);
+  });
+});
+
+describe("which default addresses the port header reaches, by --upstream-host", () => {
+  const addresses = ["127.0.0.1", "0.0.0.0", "::1", "::"];
+  test.each<[string, string[]]>([
+    ["127.0.0.1", ["127.0.0.1", "0.0.0.0", "::"]],
+    ["localhost", ["127.0.0.1", "0.0.0.0", "::"]],
+    ["::1", ["::1", "::"]],
+    ["10.0.0.5", []],
+    ["db.internal", []],
+  ])("%p", (upstreamHost, reached) => {
+    const l = buildListing({ ...base, upstreamHost, listeners: addresses.map((a, i) => L(a, 3000 + i, 100 + i)) });
+    const dflt = l.groups.find((g) => g.kind === "default")!;
+    expect(dflt.listeners.filter((e) => e.headers !== null).map((e) => e.address).sort()).toEqual([...reached].sort());
   });
 });

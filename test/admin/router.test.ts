@@ -14,6 +14,7 @@ const snapshot: Snapshot = {
     { family: 4, address: "127.18.176.32", port: 3000, inode: 1 },
     { family: 4, address: "127.18.0.7", port: 5173, inode: 2 },
     { family: 6, address: "::1", port: 4000, inode: 3 },
+    { family: 4, address: "127.0.0.1", port: 4001, inode: 5 },
     { family: 4, address: "0.0.0.0", port: 8080, inode: 4 },
   ],
   owners: new Map([
@@ -33,6 +34,7 @@ function state(over: Partial<AdminState> = {}): AdminState {
     gauges: () => ({ ...emptyGauges(), pooledUpstreams: 2 }),
     snapshot: () => snapshot,
     listening: [{ host: "0.0.0.0", port: 8080 }],
+    upstreamHost: "127.0.0.1",
     ...over,
   };
 }
@@ -92,7 +94,8 @@ test("/api/listeners: the documented schema", () => {
   expect(l.groups.find((g) => g.name === "workspace-7")!.listeners[0]!.url).toBe("http://workspace-7-5173.localhost:8080/");
   const dflt = l.groups.find((g) => g.kind === "default")!;
   expect(dflt.listeners.map((e) => [e.address, e.port, e.proxy, e.headers])).toEqual([
-    ["::1", 4000, false, { "X-Cmux-Port-Internal": "4000" }],
+    ["::1", 4000, false, null],
+    ["127.0.0.1", 4001, false, { "X-Cmux-Port-Internal": "4001" }],
     ["0.0.0.0", 8080, true, { "X-Cmux-Port-Internal": "8080" }],
   ]);
 });
@@ -105,7 +108,9 @@ describe("/: the page", () => {
     expect(r.body).toContain(`<a href="http://workspace-7-5173.localhost:8080/">`);
     expect(r.body).toContain("Could not read everything:");
     expect(r.body).toContain("permission denied");
-    expect(r.body).toContain(`<code>X-Cmux-Port-Internal: 4000</code>`);
+    expect(r.body).toContain(`<code>X-Cmux-Port-Internal: 4001</code>`);
+    expect(r.body).not.toContain(`X-Cmux-Port-Internal: 4000`);
+    expect(r.body).toContain("not routed by the proxy");
     expect(r.body).toContain("this proxy");
   });
 
