@@ -41,8 +41,11 @@ function quoted(s: string): string {
   return `"${s.replace(/[^\x20-\x7e]|["\\]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)}"`;
 }
 
+/** Printable ASCII without space, quote or backslash: written as it is. */
+const PLAIN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
 function field(s: string | null): string {
-  return s === null ? "-" : /^[\x21-\x7e]+$/.test(s) && !/["\\]/.test(s) ? s : quoted(s);
+  return s === null ? "-" : PLAIN.test(s) ? s : quoted(s);
 }
 
 /**
