@@ -4,6 +4,7 @@
 // The shape is /api/listeners' JSON (documented in the README, "The admin page").
 
 import type { Listener } from "../net/listeners";
+import { fixedAddresses } from "../proxy/connect";
 import { linkName, workspaceName } from "../workspace-names";
 
 export interface ListingEntry {
@@ -60,10 +61,16 @@ export interface ListingInput {
 /** The addresses a server of the default upstream (`--upstream-host`, 127.0.0.1) listens on. */
 const DEFAULT_ADDRESSES = new Set(["127.0.0.1", "0.0.0.0", "::1", "::"]);
 
-/** Does a connection to the upstream host reach a server listening on `address`? (`::` is dual-stack.) */
+/**
+ * Does a connect to the upstream host reach a server listening on `address`? The loopback hosts try
+ * both families (src/proxy/connect.ts); a wildcard listener answers on every local address (`::`
+ * dual-stack). Any other upstream host reaches none of the default addresses as such.
+ */
 function reaches(upstreamHost: string, address: string): boolean {
-  if (upstreamHost === "127.0.0.1" || upstreamHost === "localhost") return address === "127.0.0.1" || address === "0.0.0.0" || address === "::";
-  if (upstreamHost === "::1") return address === "::1" || address === "::";
+  const tried = fixedAddresses(upstreamHost) ?? [];
+  if (tried.includes(address)) return true;
+  if (address === "0.0.0.0") return tried.includes("127.0.0.1");
+  if (address === "::") return tried.includes("127.0.0.1") || tried.includes("::1");
   return false;
 }
 

@@ -15,7 +15,7 @@ export interface AdminState {
   draining: boolean;
   metrics: Metrics;
   gauges(): MetricsGauges;
-  snapshot(): Snapshot;
+  snapshot(): Promise<Snapshot>;
   /** The proxy's own bound addresses. */
   listening: readonly { host: string; port: number }[];
   upstreamHost: string;
@@ -36,7 +36,8 @@ function pathOf(target: string): string {
   return q === -1 ? t : t.slice(0, q);
 }
 
-export function adminResponse(req: AdminRequest, state: AdminState): AdminResponse {
+/** The answer; the listing's endpoints wait for a reading of /proc (never on the event loop). */
+export function adminResponse(req: AdminRequest, state: AdminState): AdminResponse | Promise<AdminResponse> {
   const path = pathOf(req.target);
   if (req.method !== "GET" && req.method !== "HEAD") {
     return textResponse(405, `${req.method} is not served here: the admin endpoints (${ENDPOINTS}) answer GET and HEAD`, [["Allow", "GET, HEAD"]]);
@@ -47,11 +48,11 @@ export function adminResponse(req: AdminRequest, state: AdminState): AdminRespon
     case "/metrics":
       return metricsEndpoint(state.metrics, state.gauges());
     case "/":
-    case "/api/listeners": {
-      const s = state.snapshot();
-      const listing = buildListing({ ...s, listening: state.listening, linkPort: linkPortOf(req.host), upstreamHost: state.upstreamHost, now: new Date() });
-      return path === "/" ? page(listing) : listenersJson(listing);
-    }
+    case "/api/listeners":
+      return state.snapshot().then((snap) => {
+        const listing = buildListing({ ...snap, listening: state.listening, linkPort: linkPortOf(req.host), upstreamHost: state.upstreamHost, now: new Date() });
+        return path === "/" ? page(listing) : listenersJson(listing);
+      });
     default:
       return textResponse(404, `no admin endpoint ${JSON.stringify(path)} (expected one of ${ENDPOINTS})`);
   }

@@ -1,8 +1,9 @@
 // Reads what the admin page shows: the kernel's listening sockets, their owners and the workspace
-// directory names under the roots. Synchronous and bounded (see net/listeners.ts); one reading is
-// reused for a second so that several open pages polling at once cost one scan, not one each.
+// directory names under the roots. Asynchronous and bounded (see net/listeners.ts), so the event
+// loop never waits for the kernel; one reading is shared by every request while it runs and reused
+// for a second after, so several open pages polling at once cost one scan, not one each.
 
-import { readdirSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { readListeners, socketOwners, type Listener } from "../net/listeners";
 import { indexWorkspaceNames, WORKSPACE_DIR_PREFIX } from "../workspace-names";
 
@@ -22,12 +23,12 @@ export interface WorkspaceRoots {
 const REUSE_MS = 1000;
 
 /** `workspace-*` directory names directly under each root (symlinks to directories included). */
-export function readWorkspaceDirs({ roots, explicit }: WorkspaceRoots): { names: string[]; errors: string[] } {
+export async function readWorkspaceDirs({ roots, explicit }: WorkspaceRoots): Promise<{ names: string[]; errors: string[] }> {
   const names: string[] = [];
   const errors: string[] = [];
   for (const root of roots) {
     try {
-      for (const e of readdirSync(root, { withFileTypes: true })) {
+      for (const e of await readdir(root, { withFileTypes: true })) {
         if (e.name.startsWith(WORKSPACE_DIR_PREFIX) && (e.isDirectory() || e.isSymbolicLink())) names.push(e.name);
       }
     } catch (e) {
@@ -39,25 +40,27 @@ export function readWorkspaceDirs({ roots, explicit }: WorkspaceRoots): { names:
   return { names, errors };
 }
 
+async function readSnapshot(roots: WorkspaceRoots): Promise<Snapshot> {
+  const [{ listeners, errors }, dirs] = await Promise.all([readListeners(), readWorkspaceDirs(roots)]);
+  const owned = await socketOwners(new Set(listeners.map((l) => l.inode)));
+  return { listeners, owners: owned.owners, names: indexWorkspaceNames(dirs.names), errors: [...errors, ...owned.errors, ...dirs.errors] };
+}
+
 export class SnapshotReader {
   private last: Snapshot | null = null;
   private lastAt = -Infinity;
+  private pending: Promise<Snapshot> | null = null;
 
   constructor(private readonly roots: WorkspaceRoots) {}
 
-  read(): Snapshot {
-    const now = performance.now();
-    if (this.last !== null && now - this.lastAt < REUSE_MS) return this.last;
-    const { listeners, errors } = readListeners();
-    const owned = socketOwners(new Set(listeners.map((l) => l.inode)));
-    const dirs = readWorkspaceDirs(this.roots);
-    this.last = {
-      listeners,
-      owners: owned.owners,
-      names: indexWorkspaceNames(dirs.names),
-      errors: [...errors, ...owned.errors, ...dirs.errors],
-    };
-    this.lastAt = now;
-    return this.last;
+  read(): Promise<Snapshot> {
+    if (this.last !== null && performance.now() - this.lastAt < REUSE_MS) return Promise.resolve(this.last);
+    this.pending ??= readSnapshot(this.roots).then((s) => {
+      this.last = s;
+      this.lastAt = performance.now();
+      this.pending = null;
+      return s;
+    });
+    return this.pending;
   }
 }

@@ -6,7 +6,7 @@
 // `%08X` in host byte order. Both release targets (x86_64, aarch64) are little-endian, so every word's
 // bytes are read back to front.
 
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdir, readFile, readlink } from "node:fs/promises";
 
 export interface Listener {
   family: 4 | 6;
@@ -96,96 +96,91 @@ function reason(e: unknown): string {
   return err.code ?? err.message ?? String(e);
 }
 
-/** Every listening TCP socket the kernel shows this process; a file it cannot read is an error line. */
-export function readListeners(procRoot = "/proc"): { listeners: Listener[]; errors: string[] } {
+/**
+ * Every listening TCP socket the kernel shows this process; a file it cannot read is an error line.
+ * Asynchronous: the kernel builds these files from every socket on the machine, which takes tens
+ * of milliseconds on a busy one, and the event loop must not wait for that.
+ */
+export async function readListeners(procRoot = "/proc"): Promise<{ listeners: Listener[]; errors: string[] }> {
   const listeners: Listener[] = [];
   const errors: string[] = [];
-  for (const [file, family] of [["tcp", 4], ["tcp6", 6]] as const) {
-    const path = `${procRoot}/net/${file}`;
-    let text: string;
-    try {
-      text = readFileSync(path, "latin1");
-    } catch (e) {
-      errors.push(`cannot read ${path} (${reason(e)}): its listening sockets are not shown`);
-      continue;
-    }
-    listeners.push(...parseProcNetTcp(text, family));
+  const files = [["tcp", 4], ["tcp6", 6]] as const;
+  const texts = await Promise.all(files.map(([file]) => readFile(`${procRoot}/net/${file}`, "latin1").catch((e: unknown) => e)));
+  for (let i = 0; i < files.length; i++) {
+    const [file, family] = files[i]!;
+    const text = texts[i];
+    if (typeof text === "string") listeners.push(...parseProcNetTcp(text, family));
+    else errors.push(`cannot read ${procRoot}/net/${file} (${reason(text)}): its listening sockets are not shown`);
   }
   return { listeners, errors };
 }
 
-// Bounds on one scan, so a machine with very many processes or descriptors cannot stall the proxy.
+// Bounds on one scan, so a machine with very many processes or descriptors cannot keep it going.
 const MAX_PROCESSES = 4096;
 const MAX_FDS_SCANNED = 200_000;
+const MAX_SCAN_MS = 2000;
 const MAX_COMMAND_CHARS = 300;
 
-function commandOf(procRoot: string, pid: number): string {
-  try {
-    const cmdline = readFileSync(`${procRoot}/${pid}/cmdline`, "utf8").replace(/\0+$/, "").replaceAll("\0", " ");
-    if (cmdline !== "") return cmdline.slice(0, MAX_COMMAND_CHARS);
-  } catch {
-    // Gone or unreadable: comm is world-readable even where cmdline is not.
-  }
-  try {
-    return `[${readFileSync(`${procRoot}/${pid}/comm`, "utf8").trim()}]`;
-  } catch {
-    return "";
-  }
+async function commandOf(procRoot: string, pid: number): Promise<string> {
+  const cmdline = await readFile(`${procRoot}/${pid}/cmdline`, "utf8").catch(() => "");
+  const text = cmdline.replace(/\0+$/, "").replaceAll("\0", " ");
+  if (text !== "") return text.slice(0, MAX_COMMAND_CHARS);
+  // Gone or unreadable (kernel threads have none): comm is world-readable even where cmdline is not.
+  const comm = await readFile(`${procRoot}/${pid}/comm`, "utf8").catch(() => null);
+  return comm === null ? "" : `[${comm.trim()}]`;
 }
 
 /**
  * The process owning each of `inodes`, found through the `socket:[N]` links in /proc/PID/fd. Processes
  * whose descriptors cannot be read (another user's, without privileges) are counted into one error
- * line; processes that exit during the scan are ignored. The scan stops once every inode has an owner.
+ * line; processes that exit during the scan are ignored. The scan stops once every inode has an owner,
+ * and at its bounds (processes, descriptors, time), which an error line then names.
  */
-export function socketOwners(
+export async function socketOwners(
   inodes: ReadonlySet<number>,
   procRoot = "/proc",
-): { owners: Map<number, { pid: number; command: string }>; errors: string[] } {
+): Promise<{ owners: Map<number, { pid: number; command: string }>; errors: string[] }> {
   const owners = new Map<number, { pid: number; command: string }>();
   const errors: string[] = [];
   if (inodes.size === 0) return { owners, errors };
   let pids: number[];
   try {
-    pids = readdirSync(procRoot)
-      .filter((n) => /^[0-9]+$/.test(n))
-      .map(Number);
+    pids = (await readdir(procRoot)).filter((n) => /^[0-9]+$/.test(n)).map(Number);
   } catch (e) {
     return { owners, errors: [`cannot list ${procRoot} (${reason(e)}): no socket shows its process`] };
   }
+  const until = performance.now() + MAX_SCAN_MS;
   let denied = 0;
   let scanned = 0;
   let skipped = 0;
   for (let i = 0; i < pids.length && owners.size < inodes.size; i++) {
-    if (scanned >= MAX_FDS_SCANNED || i >= MAX_PROCESSES) {
+    if (scanned >= MAX_FDS_SCANNED || i >= MAX_PROCESSES || performance.now() > until) {
       skipped = pids.length - i;
       break;
     }
     const pid = pids[i]!;
     let fds: string[];
     try {
-      fds = readdirSync(`${procRoot}/${pid}/fd`);
+      fds = await readdir(`${procRoot}/${pid}/fd`);
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === "EACCES" || code === "EPERM") denied++;
       continue;
     }
-    for (const fd of fds) {
-      if (++scanned > MAX_FDS_SCANNED) break;
-      let target: string;
-      try {
-        target = readlinkSync(`${procRoot}/${pid}/fd/${fd}`);
-      } catch {
-        continue;
-      }
+    fds = fds.slice(0, MAX_FDS_SCANNED - scanned);
+    scanned += fds.length;
+    const targets = await Promise.all(fds.map((fd) => readlink(`${procRoot}/${pid}/fd/${fd}`).catch(() => "")));
+    for (const target of targets) {
       if (!target.startsWith("socket:[")) continue;
       const inode = Number(target.slice(8, -1));
-      if (inodes.has(inode) && !owners.has(inode)) owners.set(inode, { pid, command: commandOf(procRoot, pid) });
+      if (inodes.has(inode) && !owners.has(inode)) owners.set(inode, { pid, command: await commandOf(procRoot, pid) });
     }
   }
   if (denied > 0) {
     errors.push(`cannot read the open files of ${denied} process${denied === 1 ? "" : "es"} (permission denied): their sockets show no process`);
   }
-  if (skipped > 0) errors.push(`stopped after ${MAX_PROCESSES} processes or ${MAX_FDS_SCANNED} descriptors: ${skipped} processes not scanned`);
+  if (skipped > 0) {
+    errors.push(`stopped after ${MAX_PROCESSES} processes, ${MAX_FDS_SCANNED} descriptors or ${MAX_SCAN_MS / 1000} s: ${skipped} processes not scanned`);
+  }
   return { owners, errors };
 }

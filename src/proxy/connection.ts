@@ -54,6 +54,8 @@ const enum Phase {
   Exchange,
   /** Upgraded or CONNECT: the splice owns both sockets. */
   Tunnel,
+  /** An admin answer waits for a reading of /proc (src/admin/); input waits with it. */
+  Admin,
   Closed,
 }
 
@@ -143,6 +145,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     if (this.phase === Phase.Closed) return;
     this.input.push(buf);
     if (this.phase === Phase.Head) return this.processInput();
+    if (this.phase === Phase.Admin) return this.updateInputPause();
     const ex = this.ex!;
     if (!ex.reqBody.done && ex.up !== null) this.forwardRequestBody(ex);
     this.updateInputPause();
@@ -196,7 +199,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   /** Where this connection is, for /metrics' gauges (counted when asked, not kept on the hot path). */
   metricsPhase(): PhaseKind {
     if (this.phase === Phase.Tunnel) return PHASE.tunnel;
-    if (this.phase === Phase.Exchange) return PHASE.exchange;
+    if (this.phase === Phase.Exchange || this.phase === Phase.Admin) return PHASE.exchange;
     return this.input.size === 0 ? PHASE.idle : PHASE.head;
   }
 
@@ -236,6 +239,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     applyAbsoluteForm(head);
     this.head = head;
     const admin = adminReply(head, this.peer(), this.ctx.admin);
+    if (admin instanceof Promise) return this.awaitAdmin(admin);
     if (admin !== null) return this.answerAdmin(admin);
     const cfg = this.ctx.config;
     const target = route(head, cfg.upstreamHost, cfg.hostSuffixes);
@@ -296,6 +300,24 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
         void diagnose(t.host, t.port).then((notes) => {
           if (this.ex === ex) this.fail(new HttpError(502, reason, notes));
         });
+      },
+    );
+  }
+
+  /** An answer that needs a reading of /proc: no input is parsed until it is written. */
+  private awaitAdmin(reply: Promise<AdminReply>): void {
+    this.phase = Phase.Admin;
+    reply.then(
+      (r) => {
+        if (this.phase !== Phase.Admin) return; // the client went meanwhile
+        this.phase = Phase.Head;
+        this.answerAdmin(r);
+        this.updateInputPause();
+        this.processInput();
+      },
+      (e: unknown) => {
+        log.error(`internal error answering the admin page: ${(e as Error).stack ?? e}`);
+        if (this.phase === Phase.Admin) this.abort();
       },
     );
   }
@@ -650,7 +672,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
    * worth wait in the kernel, not in our memory. */
   private updateInputPause(): void {
     const ex = this.ex;
-    const waiting = this.phase === Phase.Exchange && ex !== null && (ex.reqBody.done || ex.up === null);
+    const waiting = (this.phase === Phase.Exchange && ex !== null && (ex.reqBody.done || ex.up === null)) || this.phase === Phase.Admin;
     this.pausedForInput = waiting && this.input.size > this.ctx.config.limits.maxHeadBytes;
     this.updateClientPause();
   }

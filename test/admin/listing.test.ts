@@ -79,8 +79,7 @@ test("entries: sorted by port, with owner, link and headers", () => {
   ]);
   expect(dflt!.listeners.map((e) => [e.address, e.port, e.url, e.headers, e.proxy])).toEqual([
     ["::", 22, null, { "X-Cmux-Port-Internal": "22" }, false],
-    // 127.0.0.1 does not reach a server on ::1 only.
-    ["::1", 5173, null, null, false],
+    ["::1", 5173, null, { "X-Cmux-Port-Internal": "5173" }, false],
     ["127.0.0.1", 5432, null, { "X-Cmux-Port-Internal": "5432" }, false],
     ["0.0.0.0", 8080, null, { "X-Cmux-Port-Internal": "8080" }, true],
   ]);
@@ -125,9 +124,10 @@ describe("linkPortOf: the port part of links, from the admin request's Host", ()
 describe("which default addresses the port header reaches, by --upstream-host", () => {
   const addresses = ["127.0.0.1", "0.0.0.0", "::1", "::"];
   test.each<[string, string[]]>([
-    ["127.0.0.1", ["127.0.0.1", "0.0.0.0", "::"]],
-    ["localhost", ["127.0.0.1", "0.0.0.0", "::"]],
-    ["::1", ["::1", "::"]],
+    // The loopback hosts try both families (src/proxy/connect.ts).
+    ["127.0.0.1", ["127.0.0.1", "0.0.0.0", "::1", "::"]],
+    ["localhost", ["127.0.0.1", "0.0.0.0", "::1", "::"]],
+    ["::1", ["127.0.0.1", "0.0.0.0", "::1", "::"]],
     ["10.0.0.5", []],
     ["db.internal", []],
   ])("%p", (upstreamHost, reached) => {

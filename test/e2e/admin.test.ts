@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Listing, ListingGroup } from "../../src/admin/listing";
+import { rawExchange } from "../helpers/net";
 import { baseEnv, buildShim, Child, freePort, REPO, removeDir, run, shimEnv } from "../ldpreload/harness";
 
 const CLI = join(REPO, "src/cli.ts");
@@ -165,6 +166,19 @@ describe("health and metrics", () => {
     clearTimeout(timer);
     expect(out + err).toBe("");
     expect(code).toBe(0);
+  });
+
+  test("a request pipelined behind the listing waits for it, and is answered after it", async () => {
+    const r = await rawExchange(
+      proxyPort,
+      [`GET /api/listeners HTTP/1.1\r\nHost: cmux.localhost\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${portPlain}\r\nConnection: close\r\n\r\n`],
+      { timeoutMs: 10_000 },
+    );
+    expect(r.closed).toBe(true);
+    const first = r.text.indexOf("HTTP/1.1 200 OK\r\nContent-Type: application/json");
+    const second = r.text.indexOf("served by outside\n");
+    expect(first).toBe(0);
+    expect(second).toBeGreaterThan(r.text.indexOf('"groups"'));
   });
 
   test("other admin paths and methods are answered by the proxy, never forwarded", async () => {

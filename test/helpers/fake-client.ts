@@ -52,7 +52,7 @@ export function statuses(text: string): number[] {
 /** The admin Host with nothing to show (these tests never ask it). */
 function noAdmin(metrics: Metrics): AdminHost {
   const snapshot = { listeners: [], owners: new Map(), names: new Map(), errors: [] };
-  return { config: defaultAdminConfig(), state: { draining: false, metrics, gauges: emptyGauges, snapshot: () => snapshot, listening: [], upstreamHost: "127.0.0.1" } };
+  return { config: defaultAdminConfig(), state: { draining: false, metrics, gauges: emptyGauges, snapshot: () => Promise.resolve(snapshot), listening: [], upstreamHost: "127.0.0.1" } };
 }
 
 export class FakeClient {

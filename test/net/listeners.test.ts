@@ -150,17 +150,17 @@ test("a whole file: header, listeners and other states", () => {
 });
 
 describe("readListeners and socketOwners on this machine", () => {
-  test("a server this test starts is listed with its inode, and its owner is this process", () => {
+  test("a server this test starts is listed with its inode, and its owner is this process", async () => {
     const v4 = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     const v6 = Bun.listen({ hostname: "::1", port: 0, socket: { data() {} } });
     try {
-      const { listeners, errors } = readListeners();
+      const { listeners, errors } = await readListeners();
       expect(errors).toEqual([]);
       const mine4 = listeners.find((l) => l.address === "127.0.0.1" && l.port === v4.port);
       const mine6 = listeners.find((l) => l.address === "::1" && l.port === v6.port);
       expect(mine4?.family).toBe(4);
       expect(mine6?.family).toBe(6);
-      const { owners } = socketOwners(new Set([mine4!.inode, mine6!.inode]));
+      const { owners } = await socketOwners(new Set([mine4!.inode, mine6!.inode]));
       expect(owners.get(mine4!.inode)?.pid).toBe(process.pid);
       expect(owners.get(mine6!.inode)?.pid).toBe(process.pid);
       expect(owners.get(mine4!.inode)?.command).toContain("bun");
@@ -169,20 +169,20 @@ describe("readListeners and socketOwners on this machine", () => {
       v6.stop(true);
     }
     // Closed sockets leave the list.
-    const after = readListeners().listeners;
+    const after = (await readListeners()).listeners;
     expect(after.some((l) => l.address === "127.0.0.1" && l.port === v4.port)).toBe(false);
   });
 
-  test("files that cannot be read are error lines, not exceptions", () => {
+  test("files that cannot be read are error lines, not exceptions", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cmux-proc-"));
     try {
-      const r = readListeners(dir);
+      const r = await readListeners(dir);
       expect(r.listeners).toEqual([]);
       expect(r.errors).toEqual([
         `cannot read ${dir}/net/tcp (ENOENT): its listening sockets are not shown`,
         `cannot read ${dir}/net/tcp6 (ENOENT): its listening sockets are not shown`,
       ]);
-      expect(socketOwners(new Set([1]), join(dir, "missing")).errors[0]).toMatch(/^cannot list .*missing \(ENOENT\)/);
+      expect((await socketOwners(new Set([1]), join(dir, "missing"))).errors[0]).toMatch(/^cannot list .*missing \(ENOENT\)/);
     } finally {
       rmSync(dir, { recursive: true });
     }
@@ -192,9 +192,9 @@ describe("readListeners and socketOwners on this machine", () => {
     // This test's own socket belongs to root; uid 65534 may not read root's /proc/PID/fd.
     const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     try {
-      const mine = readListeners().listeners.find((l) => l.address === "127.0.0.1" && l.port === server.port)!;
+      const mine = (await readListeners()).listeners.find((l) => l.address === "127.0.0.1" && l.port === server.port)!;
       const script = `const { socketOwners } = await import(${JSON.stringify(new URL("../../src/net/listeners.ts", import.meta.url).pathname)});
-        const r = socketOwners(new Set([${mine.inode}]));
+        const r = await socketOwners(new Set([${mine.inode}]));
         console.log(JSON.stringify({ owners: [...r.owners.keys()], errors: r.errors }));`;
       const proc = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script], {
         stdout: "pipe",
