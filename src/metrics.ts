@@ -9,7 +9,7 @@
 
 /** How a request chose its target. `none`: it never got one (a parse or routing error). */
 export const ROUTE = { header: 0, host: 1, admin: 2, none: 3 } as const;
-export type RouteKind = (typeof ROUTE)[keyof typeof ROUTE];
+export type RoutedBy = (typeof ROUTE)[keyof typeof ROUTE];
 export const ROUTE_NAMES = ["header", "host", "admin", "none"] as const;
 
 /** Where a client connection is: idle between requests, reading a head, in an exchange, spliced. */
@@ -36,7 +36,7 @@ export class Metrics {
   bytesFromClients = 0;
   bytesFromUpstreams = 0;
 
-  request(route: RouteKind, status: number): void {
+  request(route: RoutedBy, status: number): void {
     const cls = (status / 100) | 0;
     if (cls >= 1 && cls <= STATUS_CLASSES) this.requests[route * STATUS_CLASSES + cls - 1]!++;
   }

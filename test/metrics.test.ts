@@ -1,7 +1,7 @@
 // The counters and their Prometheus rendering, checked by promtool (Debian's prometheus package).
 
 import { describe, expect, test } from "bun:test";
-import { emptyGauges, Metrics, PHASE, renderMetrics, ROUTE, type RouteKind } from "../src/metrics";
+import { emptyGauges, Metrics, PHASE, renderMetrics, ROUTE, type RoutedBy } from "../src/metrics";
 
 const gauges = emptyGauges();
 
@@ -12,7 +12,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe("request() counts by route kind and status class", () => {
-  test.each<[RouteKind, number, string]>([
+  test.each<[RoutedBy, number, string]>([
     [ROUTE.header, 200, `cmux_requests_total{route="header",code="2xx"}`],
     [ROUTE.header, 101, `cmux_requests_total{route="header",code="1xx"}`],
     [ROUTE.host, 304, `cmux_requests_total{route="host",code="3xx"}`],

@@ -14,7 +14,7 @@ import { decodeHead, fieldTokens, parseRequestHead, parseResponseHead, type Requ
 import { HeadReader } from "../http/head-reader";
 import { applyAbsoluteForm, serializeRequestHead, serializeResponseHead } from "../http/rewrite";
 import { log } from "../log";
-import { PHASE, ROUTE, ROUTE_NAMES, type Metrics, type PhaseKind, type RouteKind } from "../metrics";
+import { PHASE, ROUTE, ROUTE_NAMES, type Metrics, type PhaseKind, type RoutedBy } from "../metrics";
 import type { Deadlines, Expiring } from "../net/deadlines";
 import { Outbox } from "../net/outbox";
 import type { ByteSocket } from "../net/socket";
@@ -117,6 +117,8 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   /** The client is paused because it sent more than we can pass on yet. */
   private pausedForInput = false;
   private clientPaused = false;
+  /** How the current request chose its target, for /metrics and the access log (none: not yet). */
+  private reqRoute: RoutedBy = ROUTE.none;
   /** The tunnel is an upgrade (101), not a CONNECT. */
   upgraded = false;
   /** Client bytes received, tunnels included (server.ts counts every read). */
@@ -232,6 +234,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
   private startExchange(head: RequestHead): void {
     this.disarm();
+    this.reqRoute = ROUTE.none;
     if (this.ctx.accessLog !== null) {
       this.logHead = head;
       this.logT0 = performance.now();
@@ -244,6 +247,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const cfg = this.ctx.config;
     const target = route(head, cfg.upstreamHost, cfg.hostSuffixes);
     if (target instanceof HttpError) return this.fail(target);
+    this.reqRoute = routedByHeader(head) ? ROUTE.header : ROUTE.host;
     if (this.ctx.gate !== undefined) {
       // Before anything reaches for the upstream: a refused request never touches it.
       const refusal = this.ctx.gate.admit(head, target, this.peer());
@@ -263,7 +267,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     if (edit instanceof HttpError) return this.fail(edit);
     const reqHead = tunnel ? "" : serializeRequestHead(head, { upgrade, connection, edit });
     const ex = new Exchange(head, target, framing, upgrade, keepAlive, reqHead, cfg.limits);
-    ex.route = routedByHeader(head) ? ROUTE.header : ROUTE.host;
+    ex.route = this.reqRoute;
     this.ex = ex;
     if (this.logHead !== null) this.logEx = ex;
     this.phase = Phase.Exchange;
@@ -518,6 +522,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     }
     this.ex = null;
     this.head = null;
+    this.reqRoute = ROUTE.none;
     this.pausedForUpstreamOutbox = false;
     if (this.logHead !== null) this.logExchange("http", ex.route, ex.status);
     if (!ex.keepAlive || !ex.reqBody.done) {
@@ -588,7 +593,6 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     if (this.phase === Phase.Closed) return;
     if (this.ex?.respStarted) return this.abort();
     if (this.ex !== null) this.ex.status = err.status;
-    this.ctx.metrics.request(this.ex?.route ?? ROUTE.none, err.status);
     this.log(err.status >= 500 ? "warn" : "info", `${err.status} ${err.reason}`);
     const page = htmlChoice(this.head, err.status, this.ex?.target.port ?? null, this.ctx.config.hostSuffixes);
     this.answer(errorResponse(err, page));
@@ -596,10 +600,12 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
   /** The proxy's own complete answer, nothing of this request sent yet: send it, then close. */
   private answer(response: Uint8Array): void {
+    const status = statusOf(response);
+    this.ctx.metrics.request(this.reqRoute, status);
     this.close();
     this.out.send(response);
     // Logged even without a head (a malformed one): the client still got an answer.
-    if (this.ctx.accessLog !== null) this.logExchange("http", this.ex?.route ?? ROUTE.none, statusOf(response));
+    if (this.ctx.accessLog !== null) this.logExchange("http", this.reqRoute, status);
     this.out.closeWhenFlushed();
   }
 
@@ -686,7 +692,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   }
 
   /** One access-log record for the exchange since the last one: bytes consumed and sent meanwhile. */
-  private logExchange(kind: ExchangeKind, route: RouteKind, status: number): void {
+  private logExchange(kind: ExchangeKind, route: RoutedBy, status: number): void {
     const head = this.logHead;
     const ex = this.logEx;
     const consumed = this.received - this.input.size;

@@ -5,7 +5,7 @@
 import { BodyMeter, type Framing } from "../http/body";
 import type { HeadLimits, RequestHead } from "../http/head-parser";
 import { HeadReader } from "../http/head-reader";
-import { ROUTE, type RouteKind } from "../metrics";
+import { ROUTE, type RoutedBy } from "../metrics";
 import type { Target } from "../route";
 import type { Upstream } from "./upstream";
 
@@ -33,7 +33,7 @@ export class Exchange {
   /** The upstream is paused because the client's outbox is full. */
   upstreamPaused = false;
   /** For /metrics and the access log: how the target was chosen, and the status sent (0: none yet). */
-  route: RouteKind = ROUTE.host;
+  route: RoutedBy = ROUTE.host;
   status = 0;
   /** For the access log (measured only while it is on): when connecting began, and how long it took. */
   connectStart = 0;
