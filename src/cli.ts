@@ -182,5 +182,8 @@ const main = defineCommand({
 if (process.argv[2] === "healthcheck") void runMain(healthcheckCommand, { rawArgs: process.argv.slice(3) });
 else
   void runMain(main, {
-    showUsage: async (cmd) => console.log((await renderGroupedUsage(cmd, [{ title: "SECURITY", flags: Object.keys(SECURITY_ARGS) }])) + "\n"),
+    showUsage: async (cmd) => console.log((await renderGroupedUsage(cmd, [
+          { title: "SECURITY", flags: Object.keys(SECURITY_ARGS) },
+          { title: "ADMIN PAGE, METRICS, ACCESS LOG", flags: Object.keys(OBSERVE_ARGS) },
+        ])) + "\n"),
   });

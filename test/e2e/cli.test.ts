@@ -16,6 +16,9 @@ test("--help lists the flags", async () => {
   const r = await runCli(["--help"]);
   expect(r.code).toBe(0);
   for (const flag of ["--listen", "--upstream-host", "--log-level", "--connect-timeout"]) expect(r.out).toContain(flag);
+  const admin = r.out.indexOf("ADMIN PAGE, METRICS, ACCESS LOG");
+  expect(admin).toBeGreaterThan(-1);
+  for (const flag of ["--admin-host", "--admin-from", "--workspace-root", "--access-log"]) expect(r.out.indexOf(flag)).toBeGreaterThan(admin);
 });
 
 test.each([
@@ -24,6 +27,8 @@ test.each([
   ["IPv6 without brackets", ["--listen", "::1:80"], '"::1:80"'],
   ["bad log level", ["--listen", "127.0.0.1:0", "--log-level", "loud"], "loud"],
   ["bad timeout", ["--listen", "127.0.0.1:0", "--connect-timeout", "-1"], "--connect-timeout"],
+  ["bad admin range", ["--listen", "127.0.0.1:0", "--admin-from", "10.0.0.0/40"], 'invalid --admin-from: invalid address range "10.0.0.0/40"'],
+  ["bad admin host", ["--listen", "127.0.0.1:0", "--admin-host", "cmux.localhost:80"], 'invalid --admin-host "cmux.localhost:80"'],
 ])("%s exits non-zero with one line naming it", async (_name, args, needle) => {
   const r = await runCli(args);
   expect(r.code).not.toBe(0);
