@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Listing, ListingGroup } from "../../src/admin/listing";
 import { rawExchange } from "../helpers/net";
+import { connectClient, waitClient } from "../helpers/raw-client";
 import { baseEnv, buildShim, Child, freePort, REPO, removeDir, run, shimEnv } from "../ldpreload/harness";
 
 const CLI = join(REPO, "src/cli.ts");
@@ -179,6 +180,29 @@ describe("health and metrics", () => {
     const second = r.text.indexOf("served by outside\n");
     expect(first).toBe(0);
     expect(second).toBeGreaterThan(r.text.indexOf('"groups"'));
+  });
+
+  test("/metrics' gauges follow open connections: a tunnel, a half-sent head", async () => {
+    const gauge = async (series: string) => {
+      const text = (await viaProxy("cmux.localhost", "/metrics")).body;
+      return Number(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\d+)$`, "m").exec(text)?.[1] ?? NaN);
+    };
+    const tunnelsBefore = await gauge("cmux_tunnels_open");
+    const headBefore = await gauge(`cmux_client_connections_open{phase="head"}`);
+    const tunnel = await connectClient(proxyPort);
+    tunnel.socket.write(`CONNECT x:1 HTTP/1.1\r\nX-Cmux-Port-Internal: ${portPlain}\r\n\r\n`);
+    expect(await waitClient(tunnel, (c) => c.text.startsWith("HTTP/1.1 200"), 5000)).toBe(true);
+    const partial = await connectClient(proxyPort);
+    partial.socket.write("GET / HTTP/1.1\r\nHost: x\r\n");
+    try {
+      expect(await eventually(async () => (await gauge("cmux_tunnels_open")) === tunnelsBefore + 1, 5000)).toBe(true);
+      expect(await eventually(async () => (await gauge(`cmux_client_connections_open{phase="head"}`)) === headBefore + 1, 5000)).toBe(true);
+    } finally {
+      tunnel.socket.end();
+      partial.socket.end();
+    }
+    expect(await eventually(async () => (await gauge("cmux_tunnels_open")) === tunnelsBefore, 5000)).toBe(true);
+    expect(await eventually(async () => (await gauge(`cmux_client_connections_open{phase="head"}`)) === headBefore, 5000)).toBe(true);
   });
 
   test("other admin paths and methods are answered by the proxy, never forwarded", async () => {
