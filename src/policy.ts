@@ -187,7 +187,9 @@ function checkQuery(expected: Buffer, head: RequestHead, kind: RouteKind): Token
   let good: string | null = null;
   for (const v of q.values) if (tokenMatches(expected, v)) good = v;
   if (good === null) return new HttpError(401, `wrong token in ?${QUERY_PARAM}= (open the URL with the proxy's token)`);
-  return new TokenRedirect(q.rest === "" ? "/" : q.rest, setCookieValue(good));
+  // `//evil.example/` and `/\evil.example/` are read by browsers as another host: stay on this one.
+  const location = q.rest === "" ? "/" : /^[/\\]{2}/.test(q.rest) ? "/" + q.rest.replace(/^[/\\]+/, "") : q.rest;
+  return new TokenRedirect(location, setCookieValue(good));
 }
 
 /** null: forward it. An HttpError: answer it and contact no upstream. A TokenRedirect: answer that. */

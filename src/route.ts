@@ -5,7 +5,7 @@
 
 import type { ListenAddress } from "./config";
 import { fixedAddresses } from "./proxy/connect";
-import { HttpError } from "./http/errors";
+import { HttpError, quoted } from "./http/errors";
 import { trimOws, type Fields } from "./http/head-parser";
 import { decimal } from "./http/token";
 import { addressGroups, isLoopbackPeer } from "./net/cidr";
@@ -98,13 +98,13 @@ export function route(head: Fields, upstreamHost: string, suffixes: readonly str
   if (portHeader !== undefined) {
     const p = parsePort(portHeader);
     if (p === null) {
-      return new HttpError(400, `invalid port in X-Cmux-Port-Internal: ${JSON.stringify(portHeader)} (expected 1-65535)`);
+      return new HttpError(400, `invalid port in X-Cmux-Port-Internal: ${quoted(portHeader)} (expected 1-65535)`);
     }
     port = p;
   } else if (hostMatch !== null) {
     const p = parsePort(hostMatch.port);
     if (p === null) {
-      return new HttpError(400, `invalid port in Host "${host}" (expected <workspace>-<1-65535>.${hostMatch.suffix})`);
+      return new HttpError(400, `invalid port in Host ${quoted(host)} (expected <workspace>-<1-65535>.${hostMatch.suffix})`);
     }
     port = p;
   } else {
@@ -114,9 +114,9 @@ export function route(head: Fields, upstreamHost: string, suffixes: readonly str
   const rawWorkspace = wsHeader ?? hostMatch?.workspace;
   if (rawWorkspace === undefined) return { host: upstreamHost, port };
   const workspace = utf8Name(rawWorkspace);
-  if (workspace === null) return new HttpError(400, `invalid workspace ${JSON.stringify(rawWorkspace)}: not UTF-8 text`);
+  if (workspace === null) return new HttpError(400, `invalid workspace ${quoted(rawWorkspace)}: not UTF-8 text`);
   const ip = workspaceIp(workspace);
-  if (!ip.ok) return new HttpError(400, `invalid workspace ${JSON.stringify(workspace)}: ${ip.reason}`);
+  if (!ip.ok) return new HttpError(400, `invalid workspace ${quoted(workspace)}: ${ip.reason}`);
   return { host: ip.ip, port };
 }
 

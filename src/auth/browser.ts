@@ -93,3 +93,10 @@ export function tokenRedirect(location: string, setCookie: string): Uint8Array {
     "latin1",
   );
 }
+
+const QUERY_VALUE = new RegExp(`([?&]${QUERY_PARAM}=)[^&#]*`, "g");
+
+/** The target as a log line may show it: every `cmux_token` value replaced. */
+export function redactedTarget(target: string): string {
+  return target.includes(QUERY_PARAM) ? target.replace(QUERY_VALUE, "$1<redacted>") : target;
+}

@@ -26,7 +26,10 @@ export function tokenDigest(token: string): Buffer {
 }
 
 export function tokenMatches(expected: Buffer, presented: string): boolean {
-  return timingSafeEqual(expected, tokenDigest(presented));
+  // The digest reads one byte per char: a char above 0xFF (a decoded query value) would hash as its
+  // low byte and pass as another spelling of the token. Only token chars can be the token.
+  const digest = tokenDigest(presented);
+  return timingSafeEqual(expected, digest) && TOKEN_CHARS.test(presented);
 }
 
 /** Where a request carried a token, for the reason a wrong one is refused with. */

@@ -4,6 +4,12 @@
 
 import { errorPageHtml, PAGE_STATUSES } from "./error-page";
 
+/** A client's value as an error quotes it: JSON-escaped and at most 40 chars, so no client can make
+ * the proxy write long lines (errors are logged). */
+export function quoted(value: string): string {
+  return value.length > 40 ? `${JSON.stringify(value.slice(0, 40)).slice(0, -1)}..."` : JSON.stringify(value);
+}
+
 export class HttpError {
   constructor(
     readonly status: number,

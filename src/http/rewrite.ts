@@ -26,7 +26,9 @@ function appendFields(out: string, f: Fields, listed: readonly string[], keepUpg
     const lower = f.lower[i]!;
     if (HOP_BY_HOP.has(lower) && !(keepUpgrade && lower === "upgrade")) continue;
     if (isInternalHeader(lower)) continue;
-    if (drop !== null && drop.has(lower)) continue;
+    // `X_Forwarded_For` reaches CGI/WSGI apps as HTTP_X_FORWARDED_FOR, the same variable as the real
+    // one: a field the proxy replaces goes in that spelling too.
+    if (drop !== null && (drop.has(lower) || (lower.includes("_") && drop.has(lower.replaceAll("_", "-"))))) continue;
     if (listed.length > 0 && listed.includes(lower) && !NEVER_LISTED.has(lower) && !(keepUpgrade && lower === "upgrade")) continue;
     let value = f.values[i]!;
     if (lower === "content-length") {

@@ -5,6 +5,7 @@
 // sockets and decides what happens next.
 
 import type { AccessRecord, ExchangeKind } from "../access-log";
+import { redactedTarget } from "../auth/browser";
 import { adminReply, type AdminHost, type AdminReply } from "../admin/serve";
 import { DEFAULT_FORWARDED, type Config } from "../config";
 import { BodyMeter, requestFraming, responseFraming } from "../http/body";
@@ -700,7 +701,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
       end: Date.now(),
       client: this.peer(),
       method: head?.method ?? "-",
-      path: head?.target ?? "-",
+      path: head === null ? "-" : redactedTarget(head.target),
       kind,
       route: ROUTE_NAMES[route],
       workspace: ex === null ? null : requestedWorkspace(ex.req, this.ctx.config.hostSuffixes),
