@@ -41,6 +41,9 @@ export interface Presented {
 }
 
 const BEARER = /^bearer[ ]+([^ ]+)[ ]*$/i;
+// Each candidate costs a SHA-256: a head of thousands of cmux_token cookies must not cost more
+// than a few. Candidates past these are not looked at (a request needs one).
+const MAX_PRESENTED = 8;
 
 /** Every token the head carries: X-Cmux-Token, Proxy-Authorization: Bearer, the cmux_token cookie. */
 export function presentedTokens(head: Fields): Presented[] {
@@ -56,6 +59,7 @@ export function presentedTokens(head: Fields): Presented[] {
     } else if (name === "cookie") {
       for (const v of cookieValues(value)) out.push({ source: "cookie", value: v });
     }
+    if (out.length >= MAX_PRESENTED) return out.slice(0, MAX_PRESENTED);
   }
   return out;
 }

@@ -58,6 +58,11 @@ describe("presentedTokens", () => {
     ["a similar cookie name is not it", [["Cookie", `my_cmux_token=${TOKEN}; cmux_tokens=${TOKEN}`]], []],
     ["Authorization is the upstream's, not ours", [["Authorization", `Bearer ${TOKEN}`]], []],
     [
+      "at most 8 candidates, the first ones (each costs a hash)",
+      [["Cookie", Array.from({ length: 20 }, (_, i) => `cmux_token=c${i}`).join("; ")], ["X-Cmux-Token", "late"]],
+      Array.from({ length: 8 }, (_, i) => ["cookie", `c${i}`]),
+    ],
+    [
       "every source, in order",
       [
         ["Cookie", "cmux_token=c1"],
