@@ -209,3 +209,24 @@ describe("request bytes still queued for the upstream", () => {
     }
   });
 });
+
+describe("Expect: 100-continue", () => {
+  test("a client waiting for the upstream's 100 is not answered 408 'request body stalled'", async () => {
+    const shortIdle = startTestProxy({ idleTimeout: 1 });
+    const up = rawUpstream((c) => {
+      if (c.received.endsWith("\r\n\r\n")) setTimeout(() => c.socket.write("HTTP/1.1 100 Continue\r\n\r\n"), 2200);
+      else if (c.received.endsWith("hello")) c.socket.write(okResponse("got"));
+    });
+    try {
+      const r = await rawExchange(shortIdle.port, [`POST /e HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${up.port}\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n`], {
+        until: (t) => t.includes("100 Continue") || t.includes("408"),
+        timeoutMs: 5000,
+      });
+      // The client did what RFC 9110 §10.1.1 allows: it waits for the 100 before sending the body.
+      expect(statuses(r.text)).toEqual([100]);
+    } finally {
+      up.stop();
+      await shortIdle.stop();
+    }
+  });
+});
