@@ -21,6 +21,11 @@ export class Outbox {
 
   constructor(readonly socket: ByteSocket) {}
 
+  /** Bytes are still waiting to be written. */
+  get pending(): boolean {
+    return this.queue.length > 0;
+  }
+
   /** Writes or queues `data`; false means "queued: pause whoever produces for this socket". */
   send(data: Uint8Array): boolean {
     if (data.length === 0) return this.queue.length === 0;

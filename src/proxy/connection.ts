@@ -194,6 +194,8 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
         if (this.pausedForUpstreamOutbox) return this.arm(Deadline.Body);
         return this.fail(new HttpError(408, `request body stalled: nothing received for ${limits.idleTimeout}s`));
       case Deadline.FirstByte:
+        // Request bytes still queued: the upstream is not reading, the clock restarts once they are out.
+        if (this.pausedForUpstreamOutbox) return this.arm(Deadline.FirstByte);
         this.ctx.metrics.responseTimeouts++;
         return this.fail(new HttpError(504, `upstream ${t!.host}:${t!.port} did not answer within ${limits.upstreamTimeout}s`));
     }
@@ -329,6 +331,8 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
   /** The proxy's own answer: written whole, then on to the next head (processInput's loop). */
   private answerAdmin(r: AdminReply): void {
+    // Answered: the next request's errors must not read this one's Accept.
+    this.head = null;
     this.ctx.metrics.request(ROUTE.admin, r.status);
     // At most one answer waits in the outbox: a client pipelining admin requests unread is closed.
     const sent = this.out.send(r.bytes);
@@ -362,13 +366,15 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const body = this.takeRequestBody(ex);
     if (body instanceof HttpError) return this.refuse(body);
     if (body === null) return;
+    ex.awaitingContinue = false;
     this.sendUp(ex, body);
     this.armRequestClock(ex);
   }
 
   /** Awaiting the response: the body must keep coming, then the first response byte. */
   private armRequestClock(ex: Exchange): void {
-    if (ex.resp === Resp.Head) this.arm(ex.reqBody.done ? Deadline.FirstByte : Deadline.Body);
+    // A client waiting for 100 Continue is not stalling: the upstream owes the next step.
+    if (ex.resp === Resp.Head) this.arm(ex.reqBody.done || ex.awaitingContinue ? Deadline.FirstByte : Deadline.Body);
   }
 
   private sendUp(ex: Exchange, data: Uint8Array): void {
@@ -398,6 +404,8 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     if (up.out.flush()) {
       this.pausedForUpstreamOutbox = false;
       this.updateClientPause();
+      // The first-byte clock counts from the request being out, not from its last byte queued.
+      if (ex.reqBody.done) this.armRequestClock(ex);
     }
   }
 
@@ -451,7 +459,12 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const connection = fieldTokens(head, "connection");
     if (head.status >= 100 && head.status < 200 && head.status !== 101) {
       // Interim responses (100 Continue, 103 Early Hints) are relayed; HTTP/1.0 clients never see them.
-      if (ex.req.minor === 1) this.sendClient(ex, withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1, connection }), null));
+      if (ex.req.minor === 1) {
+        ex.interimRelayed = true;
+        this.sendClient(ex, withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1, connection }), null));
+      }
+      ex.awaitingContinue = false;
+      this.armRequestClock(ex);
       return;
     }
     if (head.status === 101) {
@@ -461,6 +474,11 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
     const framing = responseFraming(head, ex.req.method);
     if (framing instanceof HttpError) return this.badResponse(ex, upstreamFault(framing, "head"));
+    // An HTTP/1.0 client cannot read chunked framing, and the request went up as 1.0: the upstream
+    // broke the rule [RFC 9112 §6.1], and relaying it would hand the client bytes it reads wrong.
+    if (framing.kind === "chunked" && ex.req.minor === 0) {
+      return this.badResponse(ex, new HttpError(502, "upstream sent a chunked response to an HTTP/1.0 request"));
+    }
     this.disarm();
     ex.respBody = new BodyMeter(framing);
     const upstreamClose = head.minor === 0 || connection.includes("close");
@@ -514,7 +532,12 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const up = ex.up;
     ex.up = null;
     if (up !== null) {
-      if (ex.reusable && ex.reqBody.done) {
+      if (up.out.pending) {
+        // Request bytes still queued (the upstream answered early): they are delivered, never lost,
+        // and would go out ahead of the next request, so the connection closes after them.
+        if (ex.upstreamPaused) up.socket.resume();
+        this.ctx.pool.retire(up);
+      } else if (ex.reusable && ex.reqBody.done) {
         if (ex.upstreamPaused) up.socket.resume();
         this.ctx.pool.release(up);
       } else {

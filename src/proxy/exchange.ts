@@ -3,7 +3,7 @@
 // heads (framing, keep-alive, upgrade) and where each direction stands; the connection moves bytes.
 
 import { BodyMeter, type Framing } from "../http/body";
-import type { HeadLimits, RequestHead } from "../http/head-parser";
+import { fieldTokens, type HeadLimits, type RequestHead } from "../http/head-parser";
 import { HeadReader } from "../http/head-reader";
 import { ROUTE, type RoutedBy } from "../metrics";
 import type { Target } from "../route";
@@ -15,6 +15,8 @@ export const enum Resp {
   Body,
   Done,
 }
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 export class Exchange {
   readonly reqBody: BodyMeter;
@@ -28,6 +30,10 @@ export class Exchange {
   respBody: BodyMeter | null = null;
   /** Part of the response reached the client: from now on a failure can only close the connection. */
   respStarted = false;
+  /** An interim response (100, 103) reached the client: the request is no longer safe to send again. */
+  interimRelayed = false;
+  /** `Expect: 100-continue` and no body byte sent yet: the client rightly waits for the upstream. */
+  awaitingContinue: boolean;
   /** The upstream's last exchange ended cleanly and in step: it may serve another request. */
   reusable = false;
   /** The upstream is paused because the client's outbox is full. */
@@ -52,10 +58,16 @@ export class Exchange {
     this.reqBody = new BodyMeter(framing);
     this.reqHead = reqHead;
     this.respHead = new HeadReader(limits);
+    this.awaitingContinue = !this.reqBody.done && fieldTokens(req, "expect").includes("100-continue");
   }
 
-  /** A request with no body can go again on a new connection if a pooled one died before answering. */
+  /**
+   * A pooled connection that died before answering may get the request again on a new one: only an
+   * idempotent request [RFC 9110 §9.2.2] with no body, of which nothing of an answer was seen.
+   */
   get retryable(): boolean {
-    return !this.retried && this.reqBody.framing.kind === "none" && this.respHead.size === 0;
+    return (
+      !this.retried && IDEMPOTENT.has(this.req.method) && this.reqBody.framing.kind === "none" && !this.interimRelayed && this.respHead.size === 0
+    );
   }
 }

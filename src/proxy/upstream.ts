@@ -75,7 +75,10 @@ const handlers: SocketHandler<Upstream> = {
     else up.close(); // bytes from an idle connection: it is out of step, never reuse it
   },
   drain(s) {
-    s.data.owner?.onUpstreamDrain(s.data);
+    const up = s.data;
+    // A retired connection has no owner but may still be flushing what its last request left.
+    if (up.owner !== null) up.owner.onUpstreamDrain(up);
+    else up.out.flush();
   },
   end(s) {
     const up = s.data;
@@ -188,6 +191,18 @@ export class UpstreamPool {
       return;
     }
     list.push(up);
+    up.deadline = this.deadlines.after(this.idleSeconds);
+    this.deadlines.add(up);
+  }
+
+  /**
+   * A connection whose last exchange ended with request bytes still queued for it: they go out (the
+   * upstream answered early but may read on), then it closes; never pooled, since the next request
+   * would wait behind them. Bounded by the idle time like a pooled connection.
+   */
+  retire(up: Upstream): void {
+    up.owner = null;
+    up.out.closeWhenFlushed();
     up.deadline = this.deadlines.after(this.idleSeconds);
     this.deadlines.add(up);
   }

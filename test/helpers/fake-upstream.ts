@@ -35,7 +35,8 @@ export class FakeUpstream {
   /** The server read what the proxy sent: its send buffer has room again. */
   drain(): void {
     this.socket.drainKernel();
-    this.up.owner?.onUpstreamDrain(this.up);
+    if (this.up.owner !== null) this.up.owner.onUpstreamDrain(this.up);
+    else this.up.out.flush();
   }
 
   /** The server half-closed (FIN). */

@@ -308,6 +308,33 @@ describe("deadlines", () => {
     expect(up.socket.closedBy()).toBeNull();
   });
 
+  test("first byte: the clock starts once the whole request is out, not when its last byte is queued", async () => {
+    // The whole body arrives, but the upstream takes only 10 bytes: the rest waits in our outbox.
+    const { c, up } = await connected(post("/", 50) + "x".repeat(50), {}, 10);
+    c.pass(TEST_LIMITS.upstreamTimeout * 2);
+    expect(c.read()).toBe("");
+    let got = "";
+    for (let i = 0; i < 40 && !got.endsWith("x".repeat(50)); i++) {
+      up.drain();
+      got += up.read();
+    }
+    expect(got).toEndWith("x".repeat(50));
+    c.pass(TEST_LIMITS.upstreamTimeout - 0.01);
+    expect(c.read()).toBe("");
+    c.pass(0.01 + LATE_S);
+    expect(statuses(c.read())).toEqual([504]);
+  });
+
+  test("an early answer with request bytes still queued: they are delivered, the upstream is closed, never pooled", async () => {
+    const { c, up } = await connected(post("/", 50) + "x".repeat(50), {}, 10);
+    up.send(ok("early"));
+    expect(c.read()).toEndWith("early");
+    expect(c.pool.released).toEqual([]);
+    for (let i = 0; i < 20 && up.socket.closedBy() === null; i++) up.drain();
+    expect(up.read()).toEndWith("x".repeat(50));
+    expect(up.socket.closedBy()).toBe("end");
+  });
+
   test("no deadline once the response has started", async () => {
     const { c, up } = await connected(get("/"));
     up.send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");

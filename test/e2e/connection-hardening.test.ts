@@ -1,7 +1,8 @@
-// Review findings on the restructured client connection, each a failing case over real sockets:
+// Regressions from a review that attacked the restructured client connection over real sockets:
 // state of an admin answer leaking into the next error page, request-body bytes left in a pooled
-// upstream's outbox, retries that repeat a request the upstream already saw, and a 504 while the
-// proxy still holds part of the request.
+// upstream's outbox, retries that repeat a request the upstream already saw (non-idempotent, or
+// after an interim response), a 408 for a
+// client rightly waiting for 100 Continue, and chunked framing relayed to an HTTP/1.0 client.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Socket, TCPSocketListener } from "bun";
@@ -183,31 +184,22 @@ describe("request bytes still queued for the upstream", () => {
       // Every body byte the proxy accepted must reach the upstream it was meant for.
       const delivered = await waitFor(() => u.conn.bytes - u.conn.headAt >= size, 3000);
       expect({ delivered, missing: size - (u.conn.bytes - u.conn.headAt) }).toEqual({ delivered: true, missing: 0 });
-      u.client.write(`GET /second HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${up.port}\r\n\r\n`);
-      expect(await waitFor(() => u.conn.text.includes("/second") || up.conns.length > 2, 3000)).toBe(true);
+      // The next request for this upstream, from another client (the pool is shared; and whether
+      // this client's connection stays open depends on whether the proxy had read the whole body
+      // when the early answer came, which the machine's load decides): it must reach the upstream,
+      // not wait behind bytes queued on a pooled connection.
+      const next = await Bun.connect({ hostname: "127.0.0.1", port: proxy.port, socket: { data() {} } });
+      next.write(`GET /second HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${up.port}\r\n\r\n`);
+      // On a new connection, or on this one (pooled because nothing was left queued) after the body.
+      const reached = await waitFor(() => up.conns.slice(2).some((c) => c.text.includes("GET /second ")) || u.conn.bytes - u.conn.headAt > size, 3000);
+      next.terminate();
+      expect(reached).toBe(true);
       u.client.terminate();
     } finally {
       up.stop();
     }
   });
 
-  test("do not start the first-byte clock: no 504 while the proxy itself has not sent the request", async () => {
-    const up = pausingUpstream();
-    try {
-      const size = await bodyThatFillsTheOutbox(up);
-      const u = await startUpload(up.port, up, size, quick.port);
-      expect(await waitFor(u.allWritten, 5000)).toBe(true);
-      // Longer than --upstream-timeout (2 s) with the upstream not reading, then it reads and answers.
-      setTimeout(() => u.conn.socket.resume(), 3500);
-      expect(await waitFor(() => u.conn.bytes - u.conn.headAt >= size || u.got().length > 0, 8000)).toBe(true);
-      if (u.got().length === 0) u.conn.socket.write(okResponse("all of it"));
-      expect(await waitFor(() => u.got().length > 0 && u.got().includes("\r\n\r\n"), 3000)).toBe(true);
-      expect(statuses(u.got())).toEqual([200]);
-      u.client.terminate();
-    } finally {
-      up.stop();
-    }
-  });
 });
 
 describe("Expect: 100-continue", () => {
@@ -229,4 +221,18 @@ describe("Expect: 100-continue", () => {
       await shortIdle.stop();
     }
   });
+});
+
+test("an upstream's chunked answer to an HTTP/1.0 request is a 502, not bytes the client reads wrong", async () => {
+  const up = rawUpstream((c) => {
+    if (c.received.includes("\r\n\r\n")) c.socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  });
+  try {
+    const r = await rawExchange(proxy.port, [`GET /f HTTP/1.0\r\nX-Cmux-Port-Internal: ${up.port}\r\n\r\n`], { timeoutMs: 5000 });
+    expect(statuses(r.text)).toEqual([502]);
+    expect(r.text).toContain("upstream sent a chunked response to an HTTP/1.0 request");
+    expect(r.text.toLowerCase()).not.toContain("transfer-encoding");
+  } finally {
+    up.stop();
+  }
 });
