@@ -237,7 +237,6 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
   private startExchange(head: RequestHead): void {
     this.disarm();
-    this.reqRoute = ROUTE.none;
     if (this.ctx.accessLog !== null) {
       this.logHead = head;
       this.logT0 = performance.now();
@@ -329,10 +328,16 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     );
   }
 
+  /** The one place the request scope ends (a forwarded exchange finished, or an admin answer): the
+   * next request's errors and counters must not read this one's head or route. */
+  private requestAnswered(): void {
+    this.head = null;
+    this.reqRoute = ROUTE.none;
+  }
+
   /** The proxy's own answer: written whole, then on to the next head (processInput's loop). */
   private answerAdmin(r: AdminReply): void {
-    // Answered: the next request's errors must not read this one's Accept.
-    this.head = null;
+    this.requestAnswered();
     this.ctx.metrics.request(ROUTE.admin, r.status);
     // At most one answer waits in the outbox: a client pipelining admin requests unread is closed.
     const sent = this.out.send(r.bytes);
@@ -545,8 +550,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
       }
     }
     this.ex = null;
-    this.head = null;
-    this.reqRoute = ROUTE.none;
+    this.requestAnswered();
     this.pausedForUpstreamOutbox = false;
     if (this.logHead !== null) this.logExchange("http", ex.route, ex.status);
     if (!ex.keepAlive || !ex.reqBody.done) {
