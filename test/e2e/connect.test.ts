@@ -7,16 +7,43 @@ import { connectClient, waitClient } from "../helpers/raw-client";
 import { waitFor } from "../helpers/wait";
 
 let proxy: TestProxy;
-let echo: TCPSocketListener<undefined>;
+let echo: TCPSocketListener<{ pending: Uint8Array[] }>;
 
 beforeAll(() => {
   proxy = startTestProxy();
-  echo = Bun.listen({
+  // An echo that honours its own short writes: what the kernel does not take now is written on
+  // `drain`, and reading pauses meanwhile (a bare s.write(b) would drop bytes whenever the proxy's
+  // side of the socket is full, which the buffer sizes and the machine's load decide).
+  echo = Bun.listen<{ pending: Uint8Array[] }>({
     hostname: "127.0.0.1",
     port: 0,
     socket: {
+      open(s) {
+        s.data = { pending: [] };
+      },
       data(s, b) {
-        s.write(b);
+        if (s.data.pending.length > 0) {
+          s.data.pending.push(Buffer.from(b));
+          return;
+        }
+        const n = s.write(b);
+        if (n < b.length) {
+          s.data.pending.push(Buffer.from(b.subarray(Math.max(n, 0))));
+          s.pause();
+        }
+      },
+      drain(s) {
+        const q = s.data.pending;
+        while (q.length > 0) {
+          const head = q[0]!;
+          const n = s.write(head);
+          if (n < head.length) {
+            q[0] = head.subarray(Math.max(n, 0));
+            return;
+          }
+          q.shift();
+        }
+        s.resume();
       },
     },
   });
