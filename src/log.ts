@@ -8,8 +8,11 @@
 export const LOG_LEVEL_NAMES = ["silent", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
 
-/** consola's numbers, which callers compare against (`log.level >= 4` is debug). */
+/** consola's numbers, kept so levels compare as before (debug is 4). */
 const LEVELS: Record<LogLevelName, number> = { silent: Number.NEGATIVE_INFINITY, error: 0, warn: 1, info: 3, debug: 4, trace: 5 };
+
+/** The debug level: a hot path checks `log.level >= DEBUG` before building a message. */
+export const DEBUG = LEVELS.debug;
 
 type Type = "error" | "warn" | "info" | "success" | "debug" | "trace";
 const ICON: Record<Type, string> = { error: "✖", warn: "⚠", info: "ℹ", success: "✔", debug: "⚙", trace: "→" };

@@ -14,7 +14,7 @@ import { forwardedEdit, NO_EDIT } from "../http/forwarded";
 import { decodeHead, fieldTokens, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from "../http/head-parser";
 import { HeadReader } from "../http/head-reader";
 import { applyAbsoluteForm, serializeRequestHead, serializeResponseHead } from "../http/rewrite";
-import { log } from "../log";
+import { DEBUG, log } from "../log";
 import { PHASE, ROUTE, ROUTE_NAMES, type Metrics, type PhaseKind, type RoutedBy } from "../metrics";
 import type { Deadlines, Expiring } from "../net/deadlines";
 import { Outbox } from "../net/outbox";
@@ -74,9 +74,6 @@ const enum Deadline {
   /** The whole request is out; the response's first byte must come: 504. */
   FirstByte,
 }
-
-/** The debug level's number (src/log.ts): the per-request line is built only when it will be printed. */
-const LOG_DEBUG = 4;
 
 const CONNECT_OK = Buffer.from("HTTP/1.1 200 Connection Established\r\n\r\n", "latin1");
 // Head and first body bytes go out in one write when the body part is this small.
@@ -273,7 +270,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     this.ex = ex;
     if (this.logHead !== null) this.logEx = ex;
     this.phase = Phase.Exchange;
-    if (log.level >= LOG_DEBUG) log.debug(`${this.peer()} ${head.method} ${head.target} -> ${target.host}:${target.port}`);
+    if (log.level >= DEBUG) log.debug(`${this.peer()} ${head.method} ${head.target} -> ${target.host}:${target.port}`);
 
     const up = tunnel ? null : this.ctx.pool.take(UpstreamPool.key(target), this);
     if (up !== null) this.sendRequest(ex, up);

@@ -7,7 +7,7 @@ import { tokenRedirect } from "../auth/browser";
 import { stripCredentials } from "../auth/token";
 import { errorResponse, HttpError } from "../http/errors";
 import { fieldTokens, type RequestHead } from "../http/head-parser";
-import { log } from "../log";
+import { DEBUG, log } from "../log";
 import { droppedNote, LogLimiter } from "../log-limiter";
 import { checkAccess, TokenRedirect, type Policy, type RouteKind } from "../policy";
 import { requestedWorkspace, type Target } from "../route";
@@ -41,7 +41,7 @@ export class Gate {
       return null;
     }
     if (r instanceof TokenRedirect) {
-      if (log.level >= 4) log.debug(`${peer}: token accepted, cookie set, redirected to ${r.location}`);
+      if (log.level >= DEBUG) log.debug(`${peer}: token accepted, cookie set, redirected to ${r.location}`);
       return tokenRedirect(r.location, r.setCookie);
     }
     this.logRefusal(r, target, peer);
