@@ -1,5 +1,6 @@
-// Allocations per exchange on the head path, today's (string parser + string rewrite) against the
-// byte-range one (head-scan + outbound-head): find the head, parse it, route it, decide the framing
+// Allocations per exchange on the head path, the string parser + string rewrite the proxy used
+// before (kept as the tests' oracle in test/oracle/string-head.ts) against the byte-range one it
+// uses now (head-scan + outbound-head): find the head, parse it, route it, decide the framing
 // and the Connection tokens, write the outbound head into its send buffer, for the request and for
 // its response, exactly as src/proxy/connection.ts strings them together.
 //
@@ -11,10 +12,10 @@
 // Usage: bun bench/alloc.ts            (prints a Markdown table; --json for one JSON line)
 import { gcAndSweep, heapStats } from "bun:jsc";
 import { requestFraming, responseFraming } from "../src/http/body";
-import { decodeHead, fieldTokens, findHeadEnd, parseRequestHead, parseResponseHead, type HeadLimits, type HeadSpan } from "../src/http/head-parser";
+import { fieldTokens, findHeadEnd, type HeadLimits, type HeadSpan } from "../src/http/head-parser";
 import { HeadScan } from "../src/http/head-scan";
 import { requestHeadBytes, responseHeadBytes } from "../src/http/outbound-head";
-import { serializeRequestHead, serializeResponseHead } from "../src/http/rewrite";
+import { decodeHead, parseRequestHead, parseResponseHead, serializeRequestHead, serializeResponseHead } from "../test/oracle/string-head";
 import { route } from "../src/route";
 import { browserRequest, moduleBody, modulePath, viteResponseHead } from "./dev/heads";
 

@@ -2,7 +2,7 @@
 // forwarded: the admin name is the proxy's own.
 
 import type { Metrics, MetricsGauges } from "../metrics";
-import { originForm } from "../http/rewrite";
+import { originForm } from "../http/target-form";
 import { healthz } from "./healthz";
 import { buildListing, linkPortOf } from "./listing";
 import { listenersJson } from "./listeners-json";

@@ -64,24 +64,25 @@ export function presentedTokens(head: Fields): Presented[] {
   return out;
 }
 
+/** Changes to a head's fields, by index into its arrays: the new value, or null when the field goes. */
+export type FieldEdits = Map<number, string | null>;
+
 /**
- * Removes the credentials meant for the proxy from a head about to be forwarded: Proxy-Authorization
- * (consumed by the proxy that asked for it [RFC 9110 §11.7.1]) and the cmux_token cookie, other
- * cookies kept byte for byte. X-Cmux-Token never goes upstream anyway (src/http/rewrite.ts). In place.
+ * What removes the credentials meant for the proxy from a head about to be forwarded:
+ * Proxy-Authorization (consumed by the proxy that asked for it [RFC 9110 §11.7.1]) and the
+ * cmux_token cookie, other cookies kept byte for byte; null when nothing changes. X-Cmux-Token never
+ * goes upstream anyway (src/http/outbound-head.ts).
  */
-export function stripCredentials(head: Fields): void {
-  for (let i = head.lower.length - 1; i >= 0; i--) {
+export function stripCredentials(head: Fields): FieldEdits | null {
+  let edits: FieldEdits | null = null;
+  for (let i = 0; i < head.lower.length; i++) {
     const name = head.lower[i]!;
-    let keep: string | null = head.values[i]!;
-    if (name === "proxy-authorization") keep = null;
-    else if (name === "cookie") keep = stripCookie(keep);
-    else continue;
-    if (keep !== null) {
-      head.values[i] = keep;
-      continue;
+    if (name === "proxy-authorization") (edits ??= new Map()).set(i, null);
+    else if (name === "cookie") {
+      const value = head.values[i]!;
+      const keep = stripCookie(value);
+      if (keep !== value) (edits ??= new Map()).set(i, keep);
     }
-    head.names.splice(i, 1);
-    head.lower.splice(i, 1);
-    head.values.splice(i, 1);
   }
+  return edits;
 }

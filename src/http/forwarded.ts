@@ -14,6 +14,7 @@
 import { inAnyCidr, type Cidr } from "../net/cidr";
 import { HttpError } from "./errors";
 import { trimOws, type Fields } from "./head-parser";
+import { idSet, known, type KnownName } from "./head-scan";
 
 export const HOST_OVERRIDE = "x-cmux-host-override";
 
@@ -37,11 +38,11 @@ export interface Hop {
 }
 
 /**
- * Lowercase names of the fields the serializer leaves out, and whole field lines (`Name: value`,
+ * The fields the serializer leaves out (head-scan ids as bits), and whole field lines (`Name: value`,
  * without CRLF) it appends after the kept ones: the shape outbound-head.ts's `drop`/`append` take.
  */
 export interface HeadEdit {
-  drop: ReadonlySet<string>;
+  drop: number;
   append: readonly string[];
 }
 
@@ -50,11 +51,13 @@ const XFP = "x-forwarded-proto";
 const XFH = "x-forwarded-host";
 const XFPORT = "x-forwarded-port";
 
-export const NO_EDIT: HeadEdit = { drop: new Set(), append: [] };
-// The usual cases drop fixed sets; only a trusted peer's request needs one of its own.
-const DROP_HOST: ReadonlySet<string> = new Set(["host"]);
-const DROP_FORWARDED: ReadonlySet<string> = new Set([XFF, XFP, XFH, XFPORT]);
-const DROP_FORWARDED_HOST: ReadonlySet<string> = new Set([XFF, XFP, XFH, XFPORT, "host"]);
+function bit(name: KnownName): number {
+  return 1 << known(name);
+}
+
+export const NO_EDIT: HeadEdit = { drop: 0, append: [] };
+const DROP_HOST = idSet(["host"]);
+const DROP_FORWARDED = idSet([XFF, XFP, XFH, XFPORT]);
 
 // `host`, `1.2.3.4`, `[::1]`, each with an optional `:port`: what a Host field may hold [RFC 9110 §7.2].
 const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+;=%-]+)(?::([0-9]{1,5}))?$/;
@@ -109,7 +112,7 @@ function untrustedEdit(client: string, hop: Hop, originalHost: string, newHost: 
   append.push(`X-Forwarded-For: ${client}`, `X-Forwarded-Proto: ${hop.proto}`);
   if (originalHost !== "") append.push(`X-Forwarded-Host: ${originalHost}`);
   append.push(`X-Forwarded-Port: ${hop.port}`);
-  const edit = { drop: newHost === null ? DROP_FORWARDED : DROP_FORWARDED_HOST, append };
+  const edit = { drop: newHost === null ? DROP_FORWARDED : DROP_FORWARDED | DROP_HOST, append };
   memo = { client, port: hop.port, proto: hop.proto, host: originalHost, newHost, edit };
   return edit;
 }
@@ -135,19 +138,19 @@ export function forwardedEdit(
   const append = newHost === null ? [] : [`Host: ${newHost}`];
   const xfh = originalHost === "" ? null : `X-Forwarded-Host: ${originalHost}`;
 
-  const drop = new Set([XFF]);
-  if (newHost !== null) drop.add("host");
+  let drop = bit(XFF);
+  if (newHost !== null) drop |= DROP_HOST;
   const chain = kept(head, XFF, connection);
   append.push(`X-Forwarded-For: ${chain === null ? client : chain + ", " + client}`);
   // Each kept field stays where the client put it; a missing (or empty) one is this hop's.
-  const own: [string, string | null][] = [
+  const own: [KnownName, string | null][] = [
     [XFP, `X-Forwarded-Proto: ${hop.proto}`],
     [XFH, xfh],
     [XFPORT, `X-Forwarded-Port: ${hop.port}`],
   ];
   for (const [lower, line] of own) {
     if (kept(head, lower, connection) !== null) continue;
-    drop.add(lower);
+    drop |= bit(lower);
     if (line !== null) append.push(line);
   }
   return { drop, append };

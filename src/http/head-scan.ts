@@ -4,10 +4,9 @@
 // case-insensitively, against the few the proxy acts on (`KNOWN`), and a value becomes a string
 // only when asked for. The outbound head is then copied range by range (outbound-head.ts).
 //
-// The strictness is exactly that of the string parser in head-parser.ts, which the connection still
-// uses and which this is to replace: the same heads are accepted, the same are refused, with the
-// same status and reason (test/http/head-scan.test.ts runs both over the parser tables and the fuzz
-// corpus; when the connection switches, the string parser moves to test/ as the oracle).
+// The strictness is exactly that of the string parser this replaced, kept in test/oracle/ as the
+// oracle: the same heads are accepted, the same are refused, with the same status and reason
+// (test/http/head-scan.test.ts runs both over the parser tables and the fuzz corpus).
 
 import { HttpError } from "./errors";
 import type { Fields, HeadLimits, HeadSpan, RequestHead, ResponseHead } from "./head-parser";
@@ -43,18 +42,26 @@ export const KNOWN = [
   "x-forwarded-proto",
   "x-forwarded-host",
   "x-forwarded-port",
+  "x-cmux-token",
+  "x-cmux-host-override",
 ] as const;
 
 export type KnownName = (typeof KNOWN)[number];
 
 export const OTHER = 0;
-/** The proxy's other own headers (any other `X-Cmux-*-Internal`, the Host override, the token):
- * dropped like the routing headers (rewrite.ts isInternalHeader). */
+/** Any other `X-Cmux-*-Internal` field: the proxy's own, dropped like the routing headers. */
 export const CMUX_INTERNAL = KNOWN.length + 1;
 /** An `X-Cmux-*` name that is not internal (forwarded as any other field). */
 export const CMUX_OTHER = KNOWN.length + 2;
+/**
+ * `X_Forwarded_For` and the like (an `_` for any `-`): CGI and WSGI apps read them as the same
+ * variable as the real field, so they go wherever the proxy replaces the real one (`withAliases`).
+ * Ids FORWARDED_ALIAS + 0..3, in the order of ALIASED.
+ */
+export const FORWARDED_ALIAS = KNOWN.length + 3;
+const ALIASED = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"] as const;
 // `HeadScan.seen` keeps one bit per id in a 32-bit integer.
-if (CMUX_OTHER > 31) throw new Error("head-scan: more known names than bits in HeadScan.seen");
+if (FORWARDED_ALIAS + ALIASED.length - 1 > 31) throw new Error("head-scan: more known names than bits in HeadScan.seen");
 
 /** The id of a known name. */
 export function known(name: KnownName): number {
@@ -68,8 +75,34 @@ export function idSet(names: readonly KnownName[]): number {
   return bits;
 }
 
-/** What routing, framing and the keep-alive and upgrade decisions read from a request. */
-export const REQUEST_FIELDS = idSet(["host", "connection", "content-length", "transfer-encoding", "upgrade", "x-cmux-port-internal", "x-cmux-workspace-internal"]);
+/** Drop bits with the underscore spellings of the forwarded fields among them added. */
+export function withAliases(drop: number): number {
+  for (let k = 0; k < ALIASED.length; k++) if ((drop >>> known(ALIASED[k]!)) & 1) drop |= 1 << (FORWARDED_ALIAS + k);
+  return drop;
+}
+
+/**
+ * What a request is decided by: routing, framing, keep-alive and upgrade, Expect, the forwarded
+ * fields and the Host override, and Accept (which error page). A field that is absent costs nothing.
+ */
+export const REQUEST_FIELDS = idSet([
+  "host",
+  "connection",
+  "content-length",
+  "transfer-encoding",
+  "upgrade",
+  "expect",
+  "accept",
+  "x-cmux-port-internal",
+  "x-cmux-workspace-internal",
+  "x-cmux-host-override",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "x-forwarded-port",
+]);
+/** The credentials the token check reads (only when --auth-token is set). */
+export const CREDENTIAL_FIELDS = idSet(["cookie", "proxy-authorization", "x-cmux-token"]);
 /** What framing and the keep-alive and upgrade decisions read from a response. */
 export const RESPONSE_FIELDS = idSet(["connection", "content-length", "transfer-encoding", "upgrade"]);
 
@@ -81,10 +114,20 @@ for (let i = 0; i < KNOWN.length; i++) {
 }
 const CMUX_PREFIX = Buffer.from("x-cmux-", "latin1");
 const INTERNAL_SUFFIX = Buffer.from("-internal", "latin1");
-const OWN_NAMES = [Buffer.from("x-cmux-host-override", "latin1"), Buffer.from("x-cmux-token", "latin1")];
+const ALIASED_BYTES = ALIASED.map((n) => Buffer.from(n, "latin1"));
+const UNDERSCORE = 95;
 
 function sameName(buf: Uint8Array, at: number, lower: Uint8Array): boolean {
   for (let k = 0; k < lower.length; k++) if ((buf[at + k]! | 0x20) !== lower[k]) return false;
+  return true;
+}
+
+/** Like sameName, with `_` read as `-` (the bytes were checked to be tchars). */
+function sameNameLoose(buf: Uint8Array, at: number, lower: Uint8Array): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    const c = buf[at + k]!;
+    if ((c === UNDERSCORE ? 45 : c | 0x20) !== lower[k]) return false;
+  }
   return true;
 }
 
@@ -97,8 +140,14 @@ function classify(buf: Uint8Array, from: number, to: number): number {
   }
   if (n >= CMUX_PREFIX.length && sameName(buf, from, CMUX_PREFIX)) {
     if (n >= INTERNAL_SUFFIX.length && sameName(buf, to - INTERNAL_SUFFIX.length, INTERNAL_SUFFIX)) return CMUX_INTERNAL;
-    for (const own of OWN_NAMES) if (n === own.length && sameName(buf, from, own)) return CMUX_INTERNAL;
     return CMUX_OTHER;
+  }
+  // Not the field itself (that matched above), so a loose match has an `_` where it has a `-`.
+  if (n >= 15 && n <= 17) {
+    for (let k = 0; k < ALIASED_BYTES.length; k++) {
+      const a = ALIASED_BYTES[k]!;
+      if (a.length === n && sameNameLoose(buf, from, a)) return FORWARDED_ALIAS + k;
+    }
   }
   return OTHER;
 }
@@ -109,6 +158,29 @@ const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CO
 const METHOD_NAMES = METHODS.map((b) => b.toString("latin1"));
 
 const INITIAL_CAPACITY = 32;
+
+/** A request read from a scan: `at[k]` is the scan's index of field k (for edits of the outbound head). */
+export interface ScannedRequest extends RequestHead {
+  at: number[];
+}
+
+/**
+ * The head as routing and the decisions must read it when an absolute-form target names the Host
+ * [RFC 9112 §3.2.2]: the Host field's value replaced, or a Host added. (The outbound head gets the
+ * same Host from outbound-head.ts's `host` option.)
+ */
+export function overrideHost(head: ScannedRequest, host: string): void {
+  const k = head.lower.indexOf("host");
+  if (k !== -1) {
+    head.values[k] = host;
+    return;
+  }
+  // `names` and `lower` are one array in a scanned head (known names are lowercase constants).
+  head.lower.push("host");
+  if (head.names !== head.lower) head.names.push("host");
+  head.values.push(host);
+  head.at.push(-1);
+}
 
 /** Bun's Buffer has Node's latin1Slice: toString("latin1", ...) without the argument parsing. */
 interface Latin1Buffer extends Buffer {
@@ -208,12 +280,13 @@ export class HeadScan {
     return { names, lower: names, values };
   }
 
-  /** The request as a `RequestHead` of the fields in `ids` (see `knownFields`). */
-  requestHead(ids = REQUEST_FIELDS): RequestHead {
+  /** The request as a `RequestHead` of the fields in `ids` (see `knownFields`), with where each is in the scan. */
+  requestHead(ids = REQUEST_FIELDS): ScannedRequest {
     const names: string[] = [];
     const values: string[] = [];
-    this.collect(ids, names, values);
-    return { method: this.method(), target: this.target(), minor: this.minor, names, lower: names, values };
+    const at: number[] = [];
+    this.collect(ids, names, values, at);
+    return { method: this.method(), target: this.target(), minor: this.minor, names, lower: names, values, at };
   }
 
   /** The response as a `ResponseHead` of the fields in `ids` (see `knownFields`). */
@@ -224,12 +297,13 @@ export class HeadScan {
     return { status: this.status, reason: this.reason(), minor: this.minor, names, lower: names, values };
   }
 
-  private collect(ids: number, names: string[], values: string[]): void {
+  private collect(ids: number, names: string[], values: string[], at?: number[]): void {
     for (let i = 0; i < this.count; i++) {
       const id = this.id[i]!;
       if (((ids >>> id) & 1) === 0 || id === OTHER || id > KNOWN.length) continue;
       names.push(KNOWN[id - 1]!);
       values.push(this.value(i));
+      at?.push(i);
     }
   }
 

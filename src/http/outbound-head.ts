@@ -1,24 +1,33 @@
 // The outbound head as bytes: the scanned input head (head-scan.ts) copied range by range into one
 // buffer, dropped lines skipped, plus the lines the proxy adds, and the first body bytes behind it
-// (one allocation, one write). The rules are those of rewrite.ts, byte for byte: hop-by-hop fields
-// [RFC 9110 §7.6.1], the fields Connection names and the X-Cmux-*-Internal fields are dropped,
-// every other field is kept in order with the case of its name, repeated Content-Length goes on as
-// one, and a field line is written as `Name: value` (the value without its surrounding whitespace).
-
-import { CMUX_INTERNAL, type HeadScan, known } from "./head-scan";
-import { originForm } from "./rewrite";
+// (one allocation, one write). Hop-by-hop fields [RFC 9110 §7.6.1], the fields Connection names
+// and the proxy's own X-Cmux-* fields (routing, Host override, token) are dropped; every other field
+// is kept in order, with its multiplicity (Set-Cookie) and the case of its name; repeated
+// Content-Length goes on as one; a field line is written as `Name: value` (the value without its
+// surrounding whitespace). Transfer-Encoding and Content-Length are kept as received: bodies are
+// forwarded verbatim, so the framing headers stay true.
+import { CMUX_INTERNAL, type HeadScan, known, withAliases } from "./head-scan";
+import { originForm } from "./target-form";
 
 interface Outbound {
   /** The head's Connection tokens (lowercased, as `fieldTokens` gives them): the fields they name go too. */
   connection: readonly string[];
   /** Whole field lines the proxy adds (`Name: value`, latin1, without CRLF), after the kept fields. */
   append?: readonly string[];
-  /** Bit `id` set (a head-scan id): every field with that id is dropped too (a field the proxy replaces). */
+  /** Bit `id` set (a head-scan id): every field with that id is dropped too (a field the proxy replaces;
+   * its underscore spelling goes with it: head-scan.ts FORWARDED_ALIAS). */
   drop?: number;
 }
 
+/** Per field (an index into the scan): its new value, or null to drop it (the token's credentials). */
+export type FieldValues = ReadonlyMap<number, string | null>;
+
 export interface OutboundRequest extends Outbound {
   upgrade: boolean;
+  /** The Host an absolute-form target names [RFC 9112 §3.2.2]: it replaces the Host field's value,
+   * or is added (before `append`) when there is none; unless `drop` removes Host. */
+  host?: string | null;
+  values?: FieldValues | null;
 }
 
 export interface OutboundResponse extends Outbound {
@@ -34,8 +43,13 @@ const SLASH = 47;
 
 const CONTENT_LENGTH = known("content-length");
 const UPGRADE = known("upgrade");
+const HOST = known("host");
 const HOP_BY_HOP = (["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"] as const).reduce((m, n) => m | (1 << known(n)), 0);
-const ALWAYS_DROPPED = HOP_BY_HOP | (1 << known("x-cmux-port-internal")) | (1 << known("x-cmux-workspace-internal")) | (1 << CMUX_INTERNAL);
+// The proxy's own fields: routing, the Host override, the shared token (for the proxy alone).
+const OWN = (["x-cmux-port-internal", "x-cmux-workspace-internal", "x-cmux-host-override", "x-cmux-token"] as const).reduce((m, n) => m | (1 << known(n)), 1 << CMUX_INTERNAL);
+const ALWAYS_DROPPED = HOP_BY_HOP | OWN;
+/** `valueTo` of a line written with a replacement value (`replaced`). */
+const REPLACED = -2;
 // Connection may not remove what frames or routes the message: bodies are forwarded verbatim.
 const NEVER_LISTED = new Set(["content-length", "transfer-encoding", "host"]);
 const HOP_BY_HOP_NAMES = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]);
@@ -56,8 +70,10 @@ function copy(src: Uint8Array, from: number, to: number, out: Buffer, at: number
   return at;
 }
 
-/** Per field line: where its written value ends, or -1 when the line is dropped. Reused across heads. */
+/** Per field line: where its written value ends, -1 when the line is dropped, REPLACED. Reused across heads. */
 let valueTo = new Int32Array(64);
+/** The replacement values of the head being written, by field index. */
+const replaced: (string | undefined)[] = [];
 
 /** Connection tokens that can drop a field no other rule drops (usually none, or "close"). */
 function listedNames(tokens: readonly string[]): readonly string[] {
@@ -90,10 +106,10 @@ function isListed(scan: HeadScan, i: number, listed: readonly string[]): boolean
  * Decides every field line (into `valueTo`) and returns the bytes the kept ones take. `keepUpgrade`:
  * the Upgrade field goes on (an upgrade request, a 101).
  */
-function planFields(scan: HeadScan, opts: Outbound, keepUpgrade: boolean): number {
+function planFields(scan: HeadScan, opts: Outbound, keepUpgrade: boolean, values: FieldValues | null, host: string | null): number {
   if (valueTo.length < scan.count) valueTo = new Int32Array(scan.count * 2);
   const listed = opts.connection.length > 0 ? listedNames(opts.connection) : opts.connection;
-  const drop = (opts.drop ?? 0) | (keepUpgrade ? ALWAYS_DROPPED & ~(1 << UPGRADE) : ALWAYS_DROPPED);
+  const drop = (opts.drop === undefined ? 0 : withAliases(opts.drop)) | (keepUpgrade ? ALWAYS_DROPPED & ~(1 << UPGRADE) : ALWAYS_DROPPED);
   const b = scan.buf;
   let lengthSent = false;
   let bytes = 0;
@@ -101,6 +117,18 @@ function planFields(scan: HeadScan, opts: Outbound, keepUpgrade: boolean): numbe
     const id = scan.id[i]!;
     if ((drop >>> id) & 1 || (listed.length > 0 && isListed(scan, i, listed))) {
       valueTo[i] = -1;
+      continue;
+    }
+    let to = values === null ? undefined : values.get(i);
+    if (to === undefined && id === HOST && host !== null) to = host;
+    if (to === null) {
+      valueTo[i] = -1;
+      continue;
+    }
+    if (to !== undefined) {
+      valueTo[i] = REPLACED;
+      replaced[i] = to;
+      bytes += scan.nameEnd[i]! - scan.nameStart[i]! + 2 + to.length + 2;
       continue;
     }
     const vs = scan.valueStart[i]!;
@@ -135,6 +163,18 @@ function writeFields(scan: HeadScan, out: Buffer, at: number): number {
     if (ve === -1) continue;
     const ns = scan.nameStart[i]!;
     const ne = scan.nameEnd[i]!;
+    if (ve === REPLACED) {
+      if (runFrom !== -1) at = copy(b, runFrom, runTo, out, at);
+      runFrom = runTo = -1;
+      at = copy(b, ns, ne, out, at);
+      out[at++] = 58;
+      out[at++] = SP;
+      at += out.write(replaced[i]!, at, "latin1");
+      replaced[i] = undefined;
+      out[at++] = 13;
+      out[at++] = 10;
+      continue;
+    }
     const vs = scan.valueStart[i]!;
     if (vs === ne + 2 && b[ne + 1] === SP && ve === scan.valueEnd[i] && scan.lineEnd[i] === ve + 2) {
       // The line is already `Name: value\r\n`.
@@ -158,14 +198,19 @@ function writeFields(scan: HeadScan, out: Buffer, at: number): number {
   return at;
 }
 
-function appendedBytes(append: readonly string[] | undefined): number {
-  let n = 0;
+function appendedBytes(append: readonly string[] | undefined, hostLine: string | null): number {
+  let n = hostLine === null ? 0 : hostLine.length + 2;
   if (append !== undefined) for (const line of append) n += line.length + 2;
   return n;
 }
 
 /** The added lines, the proxy's Connection line, the empty line, then the body bytes. */
-function finish(out: Buffer, at: number, append: readonly string[] | undefined, connection: Buffer, body: Uint8Array | null): Buffer {
+function finish(out: Buffer, at: number, hostLine: string | null, append: readonly string[] | undefined, connection: Buffer, body: Uint8Array | null): Buffer {
+  if (hostLine !== null) {
+    at += out.write(hostLine, at, "latin1");
+    out[at++] = 13;
+    out[at++] = 10;
+  }
   if (append !== undefined) {
     for (const line of append) {
       at += out.write(line, at, "latin1");
@@ -195,7 +240,11 @@ export function requestHeadBytes(scan: HeadScan, opts: OutboundRequest, body: Ui
   }
   const connection = opts.upgrade ? UPGRADE_LINE : scan.minor === 0 ? CLOSE_LINE : NO_LINE;
   const lineBytes = target === null ? lineTo - lineFrom : scan.methodEnd - lineFrom + 1 + target.length + 11;
-  const size = lineBytes + planFields(scan, opts, opts.upgrade) + appendedBytes(opts.append) + connection.length + 2;
+  // The absolute form's Host, unless the proxy replaces Host anyway (drop) or there is one to rewrite.
+  const host = opts.host === undefined || opts.host === null || ((opts.drop ?? 0) >>> HOST) & 1 ? null : opts.host;
+  const hostLine = host !== null && !scan.has(HOST) ? `Host: ${host}` : null;
+  const fieldBytes = planFields(scan, opts, opts.upgrade, opts.values ?? null, host);
+  const size = lineBytes + fieldBytes + appendedBytes(opts.append, hostLine) + connection.length + 2;
   const out = Buffer.allocUnsafe(size + (body === null ? 0 : body.length));
   let at: number;
   if (target === null) {
@@ -205,7 +254,7 @@ export function requestHeadBytes(scan: HeadScan, opts: OutboundRequest, body: Ui
     at += out.write(` ${target} HTTP/1.${scan.minor}\r\n`, at, "latin1");
   }
   at = writeFields(scan, out, at);
-  return finish(out, at, opts.append, connection, body);
+  return finish(out, at, hostLine, opts.append, connection, body);
 }
 
 /** The response head to send to the client, followed by `body` (if any), in one buffer. */
@@ -216,7 +265,7 @@ export function responseHeadBytes(scan: HeadScan, opts: OutboundResponse, body: 
   const reasonBytes = scan.reasonEnd - scan.reasonStart;
   const connection = switching ? UPGRADE_LINE : !opts.keepAlive ? CLOSE_LINE : opts.clientMinor === 0 ? KEEP_ALIVE_LINE : NO_LINE;
   const lineBytes = 9 + (status === null ? 3 : status.length) + 1 + reasonBytes + 2;
-  const size = lineBytes + planFields(scan, opts, switching) + appendedBytes(opts.append) + connection.length + 2;
+  const size = lineBytes + planFields(scan, opts, switching, null, null) + appendedBytes(opts.append, null) + connection.length + 2;
   const out = Buffer.allocUnsafe(size + (body === null ? 0 : body.length));
   const b = scan.buf;
   let at = copy(HTTP11, 0, HTTP11.length, out, 0);
@@ -227,5 +276,5 @@ export function responseHeadBytes(scan: HeadScan, opts: OutboundResponse, body: 
   out[at++] = 13;
   out[at++] = 10;
   at = writeFields(scan, out, at);
-  return finish(out, at, opts.append, connection, body);
+  return finish(out, at, null, opts.append, connection, body);
 }

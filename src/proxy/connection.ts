@@ -10,10 +10,12 @@ import { adminReply, type AdminHost, type AdminReply } from "../admin/serve";
 import { DEFAULT_FORWARDED, type Config } from "../config";
 import { BodyMeter, requestFraming, responseFraming } from "../http/body";
 import { errorResponse, HttpError, upstreamFault } from "../http/errors";
-import { forwardedEdit, NO_EDIT } from "../http/forwarded";
-import { decodeHead, fieldTokens, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from "../http/head-parser";
+import { forwardedEdit } from "../http/forwarded";
+import { fieldTokens, type RequestHead, type ResponseHead } from "../http/head-parser";
 import { HeadReader } from "../http/head-reader";
-import { applyAbsoluteForm, serializeRequestHead, serializeResponseHead } from "../http/rewrite";
+import { CREDENTIAL_FIELDS, HeadScan, overrideHost, REQUEST_FIELDS, type ScannedRequest } from "../http/head-scan";
+import { requestHeadBytes, responseHeadBytes, type FieldValues } from "../http/outbound-head";
+import { absoluteFormHost } from "../http/target-form";
 import { DEBUG, log } from "../log";
 import { PHASE, ROUTE, ROUTE_NAMES, type Metrics, type PhaseKind, type RoutedBy } from "../metrics";
 import type { Deadlines, Expiring } from "../net/deadlines";
@@ -79,11 +81,26 @@ const CONNECT_OK = Buffer.from("HTTP/1.1 200 Connection Established\r\n\r\n", "l
 // Head and first body bytes go out in one write when the body part is this small.
 const COALESCE_BYTES = 16 * 1024;
 
-/** A serialised head (latin1) followed by `body`: one allocation, one write. */
-function withHead(head: string, body: Uint8Array | null): Buffer {
-  const out = Buffer.allocUnsafe(head.length + (body === null ? 0 : body.length));
-  out.write(head, 0, "latin1");
-  if (body !== null) out.set(body, head.length);
+// One scan per direction for the whole process: a head is scanned and its outbound bytes written in
+// one synchronous step, and what must outlive that step (the decoded fields, the outbound head) is
+// copied out of it.
+const requestScan = new HeadScan();
+const EMPTY = Buffer.alloc(0);
+const responseScan = new HeadScan();
+
+/** The request head followed by `body`: one write. */
+function withBody(head: Buffer, body: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(head.length + body.length);
+  out.set(head, 0);
+  out.set(body, head.length);
+  return out;
+}
+
+/** Edits by index into a scanned head's fields, as edits by index into its scan. */
+function scanIndexed(edits: ReadonlyMap<number, string | null> | null, head: ScannedRequest): FieldValues | null {
+  if (edits === null) return null;
+  const out = new Map<number, string | null>();
+  for (const [k, v] of edits) out.set(head.at[k]!, v);
   return out;
 }
 
@@ -226,19 +243,22 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
         if (this.deadlineKind !== Deadline.Head) this.arm(Deadline.Head);
         return;
       }
-      const head = parseRequestHead(decodeHead(found.buf, found.span), this.ctx.config.limits);
-      if (head instanceof HttpError) return this.refuse(head);
-      this.startExchange(head);
+      const err = requestScan.scanRequest(found.buf, found.span, this.ctx.config.limits);
+      if (err !== null) return this.refuse(err);
+      const gate = this.ctx.gate;
+      this.startExchange(requestScan.requestHead(gate !== undefined && gate.readsCredentials ? REQUEST_FIELDS | CREDENTIAL_FIELDS : REQUEST_FIELDS));
     }
   }
 
-  private startExchange(head: RequestHead): void {
+  /** `head` was just read from `requestScan`, which still holds its bytes (for the outbound head). */
+  private startExchange(head: ScannedRequest): void {
     this.disarm();
     if (this.ctx.accessLog !== null) {
       this.logHead = head;
       this.logT0 = performance.now();
     }
-    applyAbsoluteForm(head);
+    const absoluteHost = absoluteFormHost(head.target);
+    if (absoluteHost !== null) overrideHost(head, absoluteHost);
     this.head = head;
     const admin = adminReply(head, this.peer(), this.ctx.admin);
     if (admin instanceof Promise) return this.awaitAdmin(admin);
@@ -247,10 +267,12 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const target = route(head, cfg.upstreamHost, cfg.hostSuffixes);
     if (target instanceof HttpError) return this.fail(target);
     this.reqRoute = routedByHeader(head) ? ROUTE.header : ROUTE.host;
+    let values: FieldValues | null = null;
     if (this.ctx.gate !== undefined) {
       // Before anything reaches for the upstream: a refused request never touches it.
       const refusal = this.ctx.gate.admit(head, target, this.peer());
       if (refusal !== null) return this.answer(refusal);
+      values = scanIndexed(this.ctx.gate.credentialEdits(head), head);
     }
     if (isSelfTarget(target, this.ctx.listening, this.ctx.localAddresses, cfg.upstreamAddresses)) {
       return this.fail(new HttpError(508, `request routed to the proxy itself (${target.host}:${target.port})`));
@@ -262,9 +284,12 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const upgrade = !tunnel && head.lower.includes("upgrade") && connection.includes("upgrade");
     const keepAlive = head.minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
     const hop = { peer: this.socket.remoteAddress, port: this.socket.localPort, proto: "http" } as const;
-    const edit = tunnel ? NO_EDIT : forwardedEdit(head, connection, target.port, hop, cfg.forwarded ?? DEFAULT_FORWARDED);
-    if (edit instanceof HttpError) return this.fail(edit);
-    const reqHead = tunnel ? "" : serializeRequestHead(head, { upgrade, connection, edit });
+    let reqHead: Buffer = EMPTY;
+    if (!tunnel) {
+      const edit = forwardedEdit(head, connection, target.port, hop, cfg.forwarded ?? DEFAULT_FORWARDED);
+      if (edit instanceof HttpError) return this.fail(edit);
+      reqHead = requestHeadBytes(requestScan, { upgrade, connection, drop: edit.drop, append: edit.append, host: absoluteHost, values }, null);
+    }
     const ex = new Exchange(head, target, framing, upgrade, keepAlive, reqHead, cfg.limits);
     ex.route = this.reqRoute;
     this.ex = ex;
@@ -349,7 +374,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     if (body instanceof HttpError) return this.refuse(body);
     this.armRequestClock(ex);
     const coalesce = body !== null && body.length <= COALESCE_BYTES;
-    this.sendUp(ex, withHead(ex.reqHead, coalesce ? body : null));
+    this.sendUp(ex, coalesce ? withBody(ex.reqHead, body) : ex.reqHead);
     if (body !== null && !coalesce) this.sendUp(ex, body);
     // Bytes held back while connecting are out now.
     this.updateInputPause();
@@ -451,19 +476,20 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
       const found = ex.respHead.next();
       if (found === null) return;
       if (found instanceof HttpError) return this.badResponse(ex, upstreamFault(found, "head"));
-      const head = parseResponseHead(decodeHead(found.buf, found.span), this.ctx.config.limits);
-      if (head instanceof HttpError) return this.badResponse(ex, upstreamFault(head, "head"));
-      this.responseHead(ex, head);
+      const err = responseScan.scanResponse(found.buf, found.span, this.ctx.config.limits);
+      if (err !== null) return this.badResponse(ex, upstreamFault(err, "head"));
+      this.responseHead(ex, responseScan.responseHead());
     }
   }
 
+  /** `head` was just read from `responseScan`, which still holds its bytes (for the outbound head). */
   private responseHead(ex: Exchange, head: ResponseHead): void {
     const connection = fieldTokens(head, "connection");
     if (head.status >= 100 && head.status < 200 && head.status !== 101) {
       // Interim responses (100 Continue, 103 Early Hints) are relayed; HTTP/1.0 clients never see them.
       if (ex.req.minor === 1) {
         ex.interimRelayed = true;
-        this.sendClient(ex, withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1, connection }), null));
+        this.sendClient(ex, responseHeadBytes(responseScan, { keepAlive: true, clientMinor: 1, connection }, null));
       }
       ex.awaitingContinue = false;
       this.armRequestClock(ex);
@@ -486,7 +512,6 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const upstreamClose = head.minor === 0 || connection.includes("close");
     ex.reusable = !upstreamClose && framing.kind !== "close" && ex.req.minor === 1;
     if (framing.kind === "close" || !ex.reqBody.done || this.ctx.draining) ex.keepAlive = false;
-    const headText = serializeResponseHead(head, { keepAlive: ex.keepAlive, clientMinor: ex.req.minor, connection });
     ex.resp = ex.respBody.done ? Resp.Done : Resp.Body;
     // Validate the first body bytes before anything is sent: while nothing is, a bad body is a 502.
     const rest = ex.respHead.take();
@@ -496,7 +521,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     ex.status = head.status;
     this.ctx.metrics.request(ex.route, head.status);
     const coalesce = body !== null && body.length <= COALESCE_BYTES;
-    this.sendClient(ex, withHead(headText, coalesce ? body : null));
+    this.sendClient(ex, responseHeadBytes(responseScan, { keepAlive: ex.keepAlive, clientMinor: ex.req.minor, connection }, coalesce ? body : null));
     if (body !== null && !coalesce) this.sendClient(ex, body);
     if (ex.resp === Resp.Done) this.finishExchange(ex);
   }
@@ -577,7 +602,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     this.upgraded = true;
     this.ctx.metrics.request(ex.route, 101);
     this.ctx.metrics.upgrades++;
-    this.sendClient(ex, withHead(serializeResponseHead(head, { keepAlive: true, clientMinor: 1, connection }), null));
+    this.sendClient(ex, responseHeadBytes(responseScan, { keepAlive: true, clientMinor: 1, connection }, null));
     const rest = ex.respHead.take();
     if (rest !== null) this.sendClient(ex, rest);
     this.log("info", `upgrade (${head.values[head.lower.indexOf("upgrade")] ?? "?"}) to ${ex.target.host}:${ex.target.port}`);

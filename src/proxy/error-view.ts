@@ -4,7 +4,7 @@
 import { PAGE_STATUSES, prefersHtml, urlForms } from "../http/error-page";
 import type { HtmlChoice } from "../http/errors";
 import { fieldValues, trimOws, type RequestHead } from "../http/head-parser";
-import { originForm } from "../http/rewrite";
+import { originForm } from "../http/target-form";
 import { DEFAULT_HOST_SUFFIXES, requestedWorkspace } from "../route";
 
 /**

@@ -20,8 +20,8 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 
 export class Exchange {
   readonly reqBody: BodyMeter;
-  /** The serialised request head, kept until the exchange ends: a retry sends it again. */
-  readonly reqHead: string;
+  /** The outbound request head, kept until the exchange ends: a retry sends it again. */
+  readonly reqHead: Buffer;
   up: Upstream | null = null;
   connecting = false;
   retried = false;
@@ -52,7 +52,7 @@ export class Exchange {
     readonly upgrade: boolean,
     /** The client connection stays open after this exchange. */
     public keepAlive: boolean,
-    reqHead: string,
+    reqHead: Buffer,
     limits: HeadLimits,
   ) {
     this.reqBody = new BodyMeter(framing);

@@ -1,10 +1,11 @@
 // The proxy's own parsers composed the way src/proxy/connection.ts composes them (find the head,
-// parse it, decide the framing, validate a chunked body), as one verdict per message, whole or fed
+// scan it, decide the framing, validate a chunked body), as one verdict per message, whole or fed
 // in pieces. The property tests compare these verdicts with each other and with the reference.
 
 import { ChunkedScanner, requestFraming, responseFraming, type Framing } from "../../src/http/body";
 import { HttpError } from "../../src/http/errors";
-import { decodeHead, findHeadEnd, parseRequestHead, parseResponseHead, type HeadLimits, type HeadSpan, type RequestHead, type ResponseHead } from "../../src/http/head-parser";
+import { findHeadEnd, type HeadLimits, type HeadSpan, type RequestHead, type ResponseHead } from "../../src/http/head-parser";
+import { scanRequestHead, scanResponseHead } from "../helpers/scanned-head";
 
 export type OurVerdict<H> =
   | { kind: "need" }
@@ -19,7 +20,7 @@ function rejected(e: HttpError): { kind: "reject"; status: number; reason: strin
   return { kind: "reject", status: e.status, reason: e.reason };
 }
 
-type HeadParse<H> = (text: string, limits: HeadLimits) => H | HttpError;
+type HeadParse<H> = (buf: Uint8Array, span: HeadSpan, limits: HeadLimits) => H | HttpError;
 type FramingOf<H> = (head: H) => Framing | HttpError;
 
 /**
@@ -42,7 +43,7 @@ function message<H>(bytes: Uint8Array, cuts: number[], limits: HeadLimits, parse
     resume = r;
   }
   if (span === null) return { kind: "need" };
-  const head = parse(decodeHead(bytes, span), limits);
+  const head = parse(bytes, span, limits);
   if (head instanceof HttpError) return rejected(head);
   const framing = framingOf(head);
   if (framing instanceof HttpError) return rejected(framing);
@@ -72,11 +73,11 @@ function message<H>(bytes: Uint8Array, cuts: number[], limits: HeadLimits, parse
 }
 
 export function ourRequest(bytes: Uint8Array, limits: HeadLimits, cuts: number[] = []): OurVerdict<RequestHead> {
-  return message(bytes, cuts, limits, parseRequestHead, requestFraming);
+  return message(bytes, cuts, limits, scanRequestHead, requestFraming);
 }
 
 export function ourResponse(bytes: Uint8Array, limits: HeadLimits, toHead: boolean, cuts: number[] = []): OurVerdict<ResponseHead> {
-  const v = message(bytes, cuts, limits, parseResponseHead, (h) => responseFraming(h, toHead ? "HEAD" : "GET"));
+  const v = message(bytes, cuts, limits, scanResponseHead, (h) => responseFraming(h, toHead ? "HEAD" : "GET"));
   // The connection answers every refused response with 502 (errors.ts upstreamFault).
   return v.kind === "reject" ? { ...v, status: 502 } : v;
 }

@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { forwardedEdit, type ForwardedOptions, type Hop } from "../../src/http/forwarded";
 import { HttpError } from "../../src/http/errors";
 import { fieldTokens, type RequestHead } from "../../src/http/head-parser";
-import { serializeRequestHead } from "../../src/http/rewrite";
+import { serializeRequestHead } from "../helpers/scanned-head";
 import { parseCidrList, type Cidr } from "../../src/net/cidr";
 import { fields } from "../helpers/fields";
 

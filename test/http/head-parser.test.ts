@@ -3,17 +3,8 @@
 
 import { describe, expect, test } from "bun:test";
 import { HttpError, upstreamFault } from "../../src/http/errors";
-import {
-  decodeHead,
-  fieldTokens,
-  fieldValues,
-  findHeadEnd,
-  parseRequestHead,
-  parseResponseHead,
-  trimOws,
-  type HeadLimits,
-  type HeadSpan,
-} from "../../src/http/head-parser";
+import { fieldTokens, fieldValues, findHeadEnd, trimOws, type HeadLimits, type HeadSpan } from "../../src/http/head-parser";
+import { scanRequestHead, scanResponseHead } from "../helpers/scanned-head";
 
 const LIMITS: HeadLimits = { maxHeadBytes: 64 * 1024, maxHeaders: 256 };
 
@@ -130,13 +121,13 @@ describe("findHeadEnd size limit -> 431", () => {
   });
 });
 
-/** Runs the whole path the connection uses: find the end, decode, parse. */
+/** Runs the whole path the connection uses: find the end, then scan it. */
 function parseRequest(raw: string, limits: HeadLimits = LIMITS) {
   const buf = bytes(raw);
   const span = findHeadEnd(buf, 0, buf.length, 0, limits);
   if (span instanceof HttpError) return span;
   if (typeof span === "number") throw new Error(`test input is not a complete head: ${JSON.stringify(raw)}`);
-  return parseRequestHead(decodeHead(buf, span), limits);
+  return scanRequestHead(buf, span, limits);
 }
 
 function parseResponse(raw: string, limits: HeadLimits = LIMITS) {
@@ -144,10 +135,10 @@ function parseResponse(raw: string, limits: HeadLimits = LIMITS) {
   const span = findHeadEnd(buf, 0, buf.length, 0, limits);
   if (span instanceof HttpError) return span;
   if (typeof span === "number") throw new Error(`test input is not a complete head: ${JSON.stringify(raw)}`);
-  return parseResponseHead(decodeHead(buf, span), limits);
+  return scanResponseHead(buf, span, limits);
 }
 
-describe("parseRequestHead accepts well-formed heads", () => {
+describe("a request head scan accepts well-formed heads", () => {
   test.each([
     [
       "method, target and query byte for byte",
@@ -223,7 +214,7 @@ describe("parseRequestHead accepts well-formed heads", () => {
   });
 });
 
-describe("parseRequestHead rejects malformed heads", () => {
+describe("a request head scan rejects malformed heads", () => {
   test.each([
     // request line shape [9112 §3]
     ["two spaces after the method", "GET  / HTTP/1.1\r\n\r\n", 400],
@@ -308,7 +299,7 @@ describe("header count limit -> 431", () => {
   });
 });
 
-describe("parseResponseHead", () => {
+describe("a response head scan", () => {
   test.each([
     [
       "status, reason and fields",

@@ -1,4 +1,4 @@
-// The byte-range scanner against the string parser the connection uses today (src/http/head-parser.ts):
+// The byte-range scanner against the string parser it replaced (test/oracle/string-head.ts):
 // over the head-parser tables and seeded random heads, the same accept/reject, status and reason,
 // start line and fields; known names classified as the string lowercasing would; and the same
 // verdict wherever the head sits inside a larger buffer.
@@ -6,11 +6,11 @@
 import { describe, expect, test } from "bun:test";
 import { HttpError } from "../../src/http/errors";
 import { findHeadEnd, type HeadLimits, type HeadSpan } from "../../src/http/head-parser";
-import { CMUX_INTERNAL, CMUX_OTHER, HeadScan, idSet, KNOWN, known, OTHER, REQUEST_FIELDS } from "../../src/http/head-scan";
+import { CMUX_INTERNAL, CMUX_OTHER, FORWARDED_ALIAS, HeadScan, idSet, KNOWN, known, OTHER, REQUEST_FIELDS } from "../../src/http/head-scan";
 import { fuzzIterations, withSeed } from "../fuzz/prng";
 import { LIMITS, randomRequests, randomResponses, tableHeads, type CorpusHead } from "../oracle/corpus";
-import { decodeHead, parseRequestHead, parseResponseHead, type Fields, type ResponseHead } from "../../src/http/head-parser";
-import { isInternalHeader } from "../../src/http/rewrite";
+import type { Fields, ResponseHead } from "../../src/http/head-parser";
+import { decodeHead, isInternalHeader, parseRequestHead, parseResponseHead } from "../oracle/string-head";
 
 const FILE = "test/http/head-scan.test.ts";
 const N = fuzzIterations(6000);
@@ -24,8 +24,12 @@ function expectedId(lower: string): number {
   const i = (KNOWN as readonly string[]).indexOf(lower);
   if (i !== -1) return i + 1;
   if (isInternalHeader(lower)) return CMUX_INTERNAL;
+  const alias = ALIASED.indexOf(lower.replaceAll("_", "-"));
+  if (lower.includes("_") && alias !== -1) return FORWARDED_ALIAS + alias;
   return lower.startsWith("x-cmux-") ? CMUX_OTHER : OTHER;
 }
+
+const ALIASED = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"];
 
 type Side = "request" | "response";
 
@@ -73,7 +77,7 @@ function scanView(side: Side, buf: Uint8Array, span: HeadSpan, limits: HeadLimit
   const start = side === "request" ? [scan.method(), scan.target(), scan.minor] : [scan.status, scan.reason(), scan.minor];
   const fields = Array.from({ length: scan.count }, (_, i) => [scan.name(i), scan.value(i), scan.id[i]]);
   const k = scan.knownFields(-1);
-  for (let id = 0; id <= CMUX_OTHER; id++) expect(scan.has(id)).toBe(fields.some((f) => f[2] === id));
+  for (let id = 0; id < FORWARDED_ALIAS + ALIASED.length; id++) expect(scan.has(id)).toBe(fields.some((f) => f[2] === id));
   return { start, fields, known: k.lower.map((l, i) => [l, k.values[i]]) };
 }
 
@@ -143,7 +147,7 @@ describe("head-scan agrees with the string parser", () => {
 describe("knownFields decodes only the fields asked for", () => {
   const raw = "GET / HTTP/1.1\r\nHost: a\r\nCookie: c=1\r\nX: y\r\nConnection: close\r\nAccept: */*\r\nX-Cmux-Port-Internal: 1\r\n\r\n";
   test.each([
-    ["what a request is routed and framed by", REQUEST_FIELDS, [["host", "a"], ["connection", "close"], ["x-cmux-port-internal", "1"]]],
+    ["what a request is decided by", REQUEST_FIELDS, [["host", "a"], ["connection", "close"], ["accept", "*/*"], ["x-cmux-port-internal", "1"]]],
     ["a set of two", idSet(["cookie", "accept"]), [["cookie", "c=1"], ["accept", "*/*"]]],
     ["none", 0, []],
   ] as [string, number, [string, string][]][])("%s", (_name, ids, expected) => {
@@ -170,14 +174,21 @@ describe("known names", () => {
     ["x-cmux-workspace-internal", known("x-cmux-workspace-internal")],
     ["X-Cmux-Token-Internal", CMUX_INTERNAL],
     ["X-Cmux-Internal", CMUX_INTERNAL],
-    ["X-Cmux-Host-Override", CMUX_INTERNAL],
-    ["X-Cmux-Token", CMUX_INTERNAL],
+    ["X-Cmux-Host-Override", known("x-cmux-host-override")],
+    ["X-Cmux-Token", known("x-cmux-token")],
     ["X-Cmux-Tokens", CMUX_OTHER],
     ["X-Cmux-", CMUX_OTHER],
     ["X-Cmux", OTHER],
     ["X-Forwarded-For", known("x-forwarded-for")],
     ["X-Forwarded-Fo", OTHER],
     ["Proxy-Authorization", known("proxy-authorization")],
+    ["X_Forwarded_For", FORWARDED_ALIAS],
+    ["x-forwarded_for", FORWARDED_ALIAS],
+    ["X_FORWARDED_PROTO", FORWARDED_ALIAS + 1],
+    ["x_forwarded-host", FORWARDED_ALIAS + 2],
+    ["X_Forwarded_Port", FORWARDED_ALIAS + 3],
+    ["X_Forwarded_Fo", OTHER],
+    ["Accept_Encoding", OTHER],
     ["^ost", OTHER],
   ])("%s -> id %p", (name, id) => {
     const buf = bytes(`GET / HTTP/1.1\r\n${name}: v\r\n\r\n`);

@@ -1,5 +1,5 @@
-// The outbound head copied as byte ranges against the string serializer it replaces
-// (src/http/rewrite.ts, used by the connection today): the same bytes for every head of the head-parser and rewrite
+// The outbound head copied as byte ranges against the string serializer it replaced
+// (test/oracle/string-head.ts): the same bytes for every head of the head-parser and rewrite
 // tables and for seeded random heads full of the fields the proxy drops, under every rewrite
 // option; then the lines the proxy adds and the fields it replaces.
 
@@ -10,8 +10,8 @@ import { HeadScan, known } from "../../src/http/head-scan";
 import { requestHeadBytes, responseHeadBytes } from "../../src/http/outbound-head";
 import { fuzzIterations, withSeed, type Rng } from "../fuzz/prng";
 import { LIMITS, randomRequests, randomResponses, tableHeads, type CorpusHead } from "../oracle/corpus";
-import { decodeHead, fieldTokens, parseRequestHead, parseResponseHead } from "../../src/http/head-parser";
-import { serializeRequestHead, serializeResponseHead } from "../../src/http/rewrite";
+import { fieldTokens } from "../../src/http/head-parser";
+import { decodeHead, parseRequestHead, parseResponseHead, serializeRequestHead, serializeResponseHead } from "../oracle/string-head";
 
 const FILE = "test/http/outbound-head.test.ts";
 const N = fuzzIterations(6000);
