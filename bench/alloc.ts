@@ -166,7 +166,7 @@ if (process.argv.includes("--json")) {
   console.log("| exchange | path | JSC cells per exchange | by type | ns per exchange |");
   console.log("| --- | --- | ---: | --- | ---: |");
   for (const r of rows) {
-    for (const [path, m] of [["strings (today)", r.strings], ["byte ranges", r.bytes]] as const) {
+    for (const [path, m] of [["strings (before)", r.strings], ["byte ranges", r.bytes]] as const) {
       const note = m.linear ? "" : " (a GC ran inside the window: count unreliable)";
       console.log(`| ${r.pair} | ${path} | ${m.cellsPerExchange.toFixed(1)}${note} | ${types(m)} | ${m.nsPerExchange.toFixed(0)} |`);
     }

@@ -15,6 +15,7 @@ import { inAnyCidr, type Cidr } from "../net/cidr";
 import { HttpError } from "./errors";
 import { trimOws, type Fields } from "./head-parser";
 import { idSet, known, type KnownName } from "./head-scan";
+import { fieldLines } from "./outbound-head";
 
 export const HOST_OVERRIDE = "x-cmux-host-override";
 
@@ -38,12 +39,12 @@ export interface Hop {
 }
 
 /**
- * The fields the serializer leaves out (head-scan ids as bits), and whole field lines (`Name: value`,
- * without CRLF) it appends after the kept ones: the shape outbound-head.ts's `drop`/`append` take.
+ * The fields the serializer leaves out (head-scan ids as bits), and whole field lines it appends
+ * after the kept ones (encoded, each ending in CRLF): the shape outbound-head.ts's `drop`/`append` take.
  */
 export interface HeadEdit {
   drop: number;
-  append: readonly string[];
+  append: Buffer;
 }
 
 const XFF = "x-forwarded-for";
@@ -55,7 +56,7 @@ function bit(name: KnownName): number {
   return 1 << known(name);
 }
 
-export const NO_EDIT: HeadEdit = { drop: 0, append: [] };
+export const NO_EDIT: HeadEdit = { drop: 0, append: Buffer.alloc(0) };
 const DROP_HOST = idSet(["host"]);
 const DROP_FORWARDED = idSet([XFF, XFP, XFH, XFPORT]);
 
@@ -112,7 +113,7 @@ function untrustedEdit(client: string, hop: Hop, originalHost: string, newHost: 
   append.push(`X-Forwarded-For: ${client}`, `X-Forwarded-Proto: ${hop.proto}`);
   if (originalHost !== "") append.push(`X-Forwarded-Host: ${originalHost}`);
   append.push(`X-Forwarded-Port: ${hop.port}`);
-  const edit = { drop: newHost === null ? DROP_FORWARDED : DROP_FORWARDED | DROP_HOST, append };
+  const edit = { drop: newHost === null ? DROP_FORWARDED : DROP_FORWARDED | DROP_HOST, append: fieldLines(append) };
   memo = { client, port: hop.port, proto: hop.proto, host: originalHost, newHost, edit };
   return edit;
 }
@@ -130,7 +131,7 @@ export function forwardedEdit(
   const newHost = override ?? (opts.rewriteHost ? `localhost:${targetPort}` : null);
   const hostAt = head.lower.indexOf("host");
   const originalHost = hostAt === -1 ? "" : trimOws(head.values[hostAt]!);
-  if (!opts.headers) return newHost === null ? NO_EDIT : { drop: DROP_HOST, append: [`Host: ${newHost}`] };
+  if (!opts.headers) return newHost === null ? NO_EDIT : { drop: DROP_HOST, append: fieldLines([`Host: ${newHost}`]) };
 
   const client = clientAddress(hop.peer);
   if (opts.trusted.length === 0 || !inAnyCidr(opts.trusted, hop.peer)) return untrustedEdit(client, hop, originalHost, newHost);
@@ -153,5 +154,5 @@ export function forwardedEdit(
     drop |= bit(lower);
     if (line !== null) append.push(line);
   }
-  return { drop, append };
+  return { drop, append: fieldLines(append) };
 }

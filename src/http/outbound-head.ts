@@ -12,8 +12,8 @@ import { originForm } from "./target-form";
 interface Outbound {
   /** The head's Connection tokens (lowercased, as `fieldTokens` gives them): the fields they name go too. */
   connection: readonly string[];
-  /** Whole field lines the proxy adds (`Name: value`, latin1, without CRLF), after the kept fields. */
-  append?: readonly string[];
+  /** Whole field lines the proxy adds after the kept fields, each ending in CRLF (`fieldLines`). */
+  append?: Buffer;
   /** Bit `id` set (a head-scan id): every field with that id is dropped too (a field the proxy replaces;
    * its underscore spelling goes with it: head-scan.ts FORWARDED_ALIAS). */
   drop?: number;
@@ -198,26 +198,23 @@ function writeFields(scan: HeadScan, out: Buffer, at: number): number {
   return at;
 }
 
-function appendedBytes(append: readonly string[] | undefined, hostLine: string | null): number {
-  let n = hostLine === null ? 0 : hostLine.length + 2;
-  if (append !== undefined) for (const line of append) n += line.length + 2;
-  return n;
+/** `Name: value` lines (latin1) as the bytes `append` takes: encoded once, copied into every head. */
+export function fieldLines(lines: readonly string[]): Buffer {
+  return Buffer.from(lines.map((l) => l + "\r\n").join(""), "latin1");
+}
+
+function appendedBytes(append: Buffer | undefined, hostLine: string | null): number {
+  return (hostLine === null ? 0 : hostLine.length + 2) + (append === undefined ? 0 : append.length);
 }
 
 /** The added lines, the proxy's Connection line, the empty line, then the body bytes. */
-function finish(out: Buffer, at: number, hostLine: string | null, append: readonly string[] | undefined, connection: Buffer, body: Uint8Array | null): Buffer {
+function finish(out: Buffer, at: number, hostLine: string | null, append: Buffer | undefined, connection: Buffer, body: Uint8Array | null): Buffer {
   if (hostLine !== null) {
     at += out.write(hostLine, at, "latin1");
     out[at++] = 13;
     out[at++] = 10;
   }
-  if (append !== undefined) {
-    for (const line of append) {
-      at += out.write(line, at, "latin1");
-      out[at++] = 13;
-      out[at++] = 10;
-    }
-  }
+  if (append !== undefined) at = copy(append, 0, append.length, out, at);
   at = copy(connection, 0, connection.length, out, at);
   out[at++] = 13;
   out[at++] = 10;

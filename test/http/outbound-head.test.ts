@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { HttpError } from "../../src/http/errors";
 import { findHeadEnd, type HeadSpan } from "../../src/http/head-parser";
 import { HeadScan, known } from "../../src/http/head-scan";
-import { requestHeadBytes, responseHeadBytes } from "../../src/http/outbound-head";
+import { fieldLines, requestHeadBytes, responseHeadBytes } from "../../src/http/outbound-head";
 import { fuzzIterations, withSeed, type Rng } from "../fuzz/prng";
 import { LIMITS, randomRequests, randomResponses, tableHeads, type CorpusHead } from "../oracle/corpus";
 import { fieldTokens } from "../../src/http/head-parser";
@@ -130,29 +130,29 @@ describe("lines the proxy adds and fields it replaces", () => {
     ["nothing added", {}, 1, "GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.0.9\r\nAccept: */*\r\n\r\n"],
     [
       "lines appended after the kept fields",
-      { append: ["X-Forwarded-Proto: http", "X-Forwarded-Port: 8080"] },
+      { append: fieldLines(["X-Forwarded-Proto: http", "X-Forwarded-Port: 8080"]) },
       1,
       "GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.0.9\r\nAccept: */*\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: 8080\r\n\r\n",
     ],
     [
       "a replaced field: dropped by id, its new line appended",
-      { drop: 1 << known("x-forwarded-for"), append: ["X-Forwarded-For: 127.0.0.1"] },
+      { drop: 1 << known("x-forwarded-for"), append: fieldLines(["X-Forwarded-For: 127.0.0.1"]) },
       1,
       "GET /a HTTP/1.1\r\nHost: x\r\nAccept: */*\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n",
     ],
     [
       "appended lines come before the proxy's own Connection line",
-      { append: ["X-Forwarded-Proto: http"] },
+      { append: fieldLines(["X-Forwarded-Proto: http"]) },
       0,
       "GET /a HTTP/1.0\r\nHost: x\r\nX-Forwarded-For: 10.0.0.9\r\nAccept: */*\r\nX-Forwarded-Proto: http\r\nConnection: close\r\n\r\n",
     ],
     [
       "Host replaced",
-      { drop: 1 << known("host"), append: ["Host: localhost:3000"] },
+      { drop: 1 << known("host"), append: fieldLines(["Host: localhost:3000"]) },
       1,
       "GET /a HTTP/1.1\r\nX-Forwarded-For: 10.0.0.9\r\nAccept: */*\r\nHost: localhost:3000\r\n\r\n",
     ],
-  ] as [string, { append?: string[]; drop?: number }, 0 | 1, string][])("%s", (_name, extra, minor, expected) => {
+  ] as [string, { append?: Buffer; drop?: number }, 0 | 1, string][])("%s", (_name, extra, minor, expected) => {
     const s = request(minor === 1 ? head : head.replace("HTTP/1.1", "HTTP/1.0"));
     const got = requestHeadBytes(s, { upgrade: false, connection: [], ...extra }, bytes("xyz"));
     expect(got.toString("latin1")).toBe(expected + "xyz");
@@ -161,7 +161,7 @@ describe("lines the proxy adds and fields it replaces", () => {
   test("the response side takes the same additions", () => {
     const buf = bytes("HTTP/1.1 200 OK\r\nServer: a\r\nContent-Length: 2\r\n\r\n");
     expect(scan.scanResponse(buf, spanOf(buf, 0)!, LIMITS)).toBeNull();
-    const got = responseHeadBytes(scan, { keepAlive: false, clientMinor: 1, connection: [], append: ["X-Extra: 1"], drop: 1 << known("content-length") }, null);
+    const got = responseHeadBytes(scan, { keepAlive: false, clientMinor: 1, connection: [], append: fieldLines(["X-Extra: 1"]), drop: 1 << known("content-length") }, null);
     expect(got.toString("latin1")).toBe("HTTP/1.1 200 OK\r\nServer: a\r\nX-Extra: 1\r\nConnection: close\r\n\r\n");
   });
 });

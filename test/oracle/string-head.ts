@@ -243,7 +243,7 @@ export function serializeRequestHead(head: RequestHead, opts: RequestRewrite): s
   const edit = opts.edit;
   out = appendFields(out, head, opts.connection, opts.upgrade, edit === undefined || edit.drop === 0 ? null : dropNames(edit.drop));
   // After the fields, so the Connection list (applied to the client's fields only) cannot reach them.
-  if (edit !== undefined) for (const line of edit.append) out += line + "\r\n";
+  if (edit !== undefined) out += edit.append.toString("latin1");
   if (opts.upgrade) out += "Connection: Upgrade\r\n";
   // An HTTP/1.0 upstream exchange is never reused (no keep-alive negotiation upstream).
   else if (head.minor === 0) out += "Connection: close\r\n";
