@@ -110,7 +110,15 @@ export function fieldTokens(f: Fields, lowerName: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < f.lower.length; i++) {
     if (f.lower[i] !== lowerName) continue;
-    for (const part of f.values[i]!.split(",")) {
+    const value = f.values[i]!;
+    if (value.indexOf(",") === -1) {
+      // One member (`keep-alive`, `close`, `chunked`): no split, and no new string when it is
+      // already trimmed and lowercase.
+      const t = trimOws(value).toLowerCase();
+      if (t !== "") out.push(t);
+      continue;
+    }
+    for (const part of value.split(",")) {
       const t = trimOws(part).toLowerCase();
       if (t !== "") out.push(t);
     }
