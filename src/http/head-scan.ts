@@ -191,6 +191,13 @@ function latin1(buf: Buffer, from: number, to: number): string {
   return (buf as Latin1Buffer).latin1Slice(from, to);
 }
 
+/** Whether `s` is buf[from, to) read as latin1. */
+function spells(s: string, buf: Uint8Array, from: number, to: number): boolean {
+  if (s.length !== to - from) return false;
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) !== buf[from + k]) return false;
+  return true;
+}
+
 /** JSON-escaped, at most 40 chars: the part of an offending line an error quotes. */
 function clip(buf: Buffer, from: number, to: number): string {
   const t = latin1(buf, from, Math.min(to, from + 40));
@@ -228,6 +235,14 @@ export class HeadScan {
   /** Past the field line's CRLF. */
   lineEnd = new Int32Array(INITIAL_CAPACITY);
   id = new Uint8Array(INITIAL_CAPACITY);
+  /**
+   * The last string decoded per known id, and the last target and reason: a keep-alive client sends
+   * the same Host, routing header, Accept and Connection request after request, and comparing the
+   * bytes with the last string is cheaper than making a new one.
+   */
+  private readonly lastValue: string[] = new Array<string>(CMUX_INTERNAL).fill("");
+  private lastTarget = "";
+  private lastReason = "";
 
   has(id: number): boolean {
     return ((this.seen >>> id) & 1) === 1;
@@ -261,11 +276,22 @@ export class HeadScan {
   }
 
   target(): string {
-    return latin1(this.buf, this.targetStart, this.targetEnd);
+    if (spells(this.lastTarget, this.buf, this.targetStart, this.targetEnd)) return this.lastTarget;
+    return (this.lastTarget = latin1(this.buf, this.targetStart, this.targetEnd));
   }
 
   reason(): string {
-    return latin1(this.buf, this.reasonStart, this.reasonEnd);
+    if (spells(this.lastReason, this.buf, this.reasonStart, this.reasonEnd)) return this.lastReason;
+    return (this.lastReason = latin1(this.buf, this.reasonStart, this.reasonEnd));
+  }
+
+  /** The value of field i, a known field's (id) as the last string decoded for that id when the bytes are the same. */
+  private knownValue(i: number, id: number): string {
+    const from = this.valueStart[i]!;
+    const to = this.valueEnd[i]!;
+    const last = this.lastValue[id]!;
+    if (spells(last, this.buf, from, to)) return last;
+    return (this.lastValue[id] = latin1(this.buf, from, to));
   }
 
   /**
@@ -302,7 +328,7 @@ export class HeadScan {
       const id = this.id[i]!;
       if (((ids >>> id) & 1) === 0 || id === OTHER || id > KNOWN.length) continue;
       names.push(KNOWN[id - 1]!);
-      values.push(this.value(i));
+      values.push(this.knownValue(i, id));
       at?.push(i);
     }
   }
