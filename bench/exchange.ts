@@ -120,7 +120,7 @@ async function measure(c: Case) {
 }
 
 const results = [];
-for (const c of CASES) results.push(await measure(c));
+for (const c of process.env.EXCHANGE_CASE === undefined ? CASES : [CASES[Number(process.env.EXCHANGE_CASE)]!]) results.push(await measure(c));
 if (process.argv.includes("--json")) console.log(JSON.stringify(results));
 else {
   console.log("| exchange | ns per exchange | JSC cells per exchange | by type |\n| --- | ---: | ---: | --- |");

@@ -159,17 +159,13 @@ const METHOD_NAMES = METHODS.map((b) => b.toString("latin1"));
 
 const INITIAL_CAPACITY = 32;
 
-/** A request read from a scan: `at[k]` is the scan's index of field k (for edits of the outbound head). */
-export interface ScannedRequest extends RequestHead {
-  at: number[];
-}
 
 /**
  * The head as routing and the decisions must read it when an absolute-form target names the Host
  * [RFC 9112 §3.2.2]: the Host field's value replaced, or a Host added. (The outbound head gets the
  * same Host from outbound-head.ts's `host` option.)
  */
-export function overrideHost(head: ScannedRequest, host: string): void {
+export function overrideHost(head: RequestHead, host: string): void {
   const k = head.lower.indexOf("host");
   if (k !== -1) {
     head.values[k] = host;
@@ -179,7 +175,6 @@ export function overrideHost(head: ScannedRequest, host: string): void {
   head.lower.push("host");
   if (head.names !== head.lower) head.names.push("host");
   head.values.push(host);
-  head.at.push(-1);
 }
 
 /** Bun's Buffer has Node's latin1Slice: toString("latin1", ...) without the argument parsing. */
@@ -306,13 +301,22 @@ export class HeadScan {
     return { names, lower: names, values };
   }
 
-  /** The request as a `RequestHead` of the fields in `ids` (see `knownFields`), with where each is in the scan. */
-  requestHead(ids = REQUEST_FIELDS): ScannedRequest {
+  /** The request as a `RequestHead` of the fields in `ids` (see `knownFields`). */
+  requestHead(ids = REQUEST_FIELDS): RequestHead {
     const names: string[] = [];
     const values: string[] = [];
-    const at: number[] = [];
-    this.collect(ids, names, values, at);
-    return { method: this.method(), target: this.target(), minor: this.minor, names, lower: names, values, at };
+    this.collect(ids, names, values);
+    return { method: this.method(), target: this.target(), minor: this.minor, names, lower: names, values };
+  }
+
+  /** The scan's index of field k of a head read with `ids` (`requestHead`, `knownFields`), or -1. */
+  fieldIndex(ids: number, k: number): number {
+    for (let i = 0; i < this.count; i++) {
+      const id = this.id[i]!;
+      if (((ids >>> id) & 1) === 0 || id === OTHER || id > KNOWN.length) continue;
+      if (k-- === 0) return i;
+    }
+    return -1;
   }
 
   /** The response as a `ResponseHead` of the fields in `ids` (see `knownFields`). */
@@ -323,13 +327,12 @@ export class HeadScan {
     return { status: this.status, reason: this.reason(), minor: this.minor, names, lower: names, values };
   }
 
-  private collect(ids: number, names: string[], values: string[], at?: number[]): void {
+  private collect(ids: number, names: string[], values: string[]): void {
     for (let i = 0; i < this.count; i++) {
       const id = this.id[i]!;
       if (((ids >>> id) & 1) === 0 || id === OTHER || id > KNOWN.length) continue;
       names.push(KNOWN[id - 1]!);
       values.push(this.knownValue(i, id));
-      at?.push(i);
     }
   }
 

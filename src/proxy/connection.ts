@@ -13,7 +13,7 @@ import { errorResponse, HttpError, upstreamFault } from "../http/errors";
 import { forwardedEdit } from "../http/forwarded";
 import { fieldTokens, type RequestHead, type ResponseHead } from "../http/head-parser";
 import { HeadReader } from "../http/head-reader";
-import { CREDENTIAL_FIELDS, HeadScan, overrideHost, REQUEST_FIELDS, type ScannedRequest } from "../http/head-scan";
+import { CREDENTIAL_FIELDS, HeadScan, overrideHost, REQUEST_FIELDS } from "../http/head-scan";
 import { requestHeadBytes, responseHeadBytes, type FieldValues } from "../http/outbound-head";
 import { absoluteFormHost } from "../http/target-form";
 import { DEBUG, log } from "../log";
@@ -96,11 +96,11 @@ function withBody(head: Buffer, body: Uint8Array): Buffer {
   return out;
 }
 
-/** Edits by index into a scanned head's fields, as edits by index into its scan. */
-function scanIndexed(edits: ReadonlyMap<number, string | null> | null, head: ScannedRequest): FieldValues | null {
+/** Edits by index into the fields of a head read from `requestScan` with `ids`, by index into the scan. */
+function scanIndexed(edits: ReadonlyMap<number, string | null> | null, ids: number): FieldValues | null {
   if (edits === null) return null;
   const out = new Map<number, string | null>();
-  for (const [k, v] of edits) out.set(head.at[k]!, v);
+  for (const [k, v] of edits) out.set(requestScan.fieldIndex(ids, k), v);
   return out;
 }
 
@@ -246,12 +246,13 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
       const err = requestScan.scanRequest(found.buf, found.span, this.ctx.config.limits);
       if (err !== null) return this.refuse(err);
       const gate = this.ctx.gate;
-      this.startExchange(requestScan.requestHead(gate !== undefined && gate.readsCredentials ? REQUEST_FIELDS | CREDENTIAL_FIELDS : REQUEST_FIELDS));
+      const ids = gate !== undefined && gate.readsCredentials ? REQUEST_FIELDS | CREDENTIAL_FIELDS : REQUEST_FIELDS;
+      this.startExchange(requestScan.requestHead(ids), ids);
     }
   }
 
-  /** `head` was just read from `requestScan`, which still holds its bytes (for the outbound head). */
-  private startExchange(head: ScannedRequest): void {
+  /** `head` was just read from `requestScan` with `ids`; the scan still holds its bytes (for the outbound head). */
+  private startExchange(head: RequestHead, ids: number): void {
     this.disarm();
     if (this.ctx.accessLog !== null) {
       this.logHead = head;
@@ -272,7 +273,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
       // Before anything reaches for the upstream: a refused request never touches it.
       const refusal = this.ctx.gate.admit(head, target, this.peer());
       if (refusal !== null) return this.answer(refusal);
-      values = scanIndexed(this.ctx.gate.credentialEdits(head), head);
+      values = scanIndexed(this.ctx.gate.credentialEdits(head), ids);
     }
     if (isSelfTarget(target, this.ctx.listening, this.ctx.localAddresses, cfg.upstreamAddresses)) {
       return this.fail(new HttpError(508, `request routed to the proxy itself (${target.host}:${target.port})`));
