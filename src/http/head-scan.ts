@@ -106,11 +106,16 @@ export const CREDENTIAL_FIELDS = idSet(["cookie", "proxy-authorization", "x-cmux
 /** What framing and the keep-alive and upgrade decisions read from a response. */
 export const RESPONSE_FIELDS = idSet(["connection", "content-length", "transfer-encoding", "upgrade"]);
 
-/** Candidates by name length: [bytes, id] pairs. */
-const BY_LENGTH: [Uint8Array, number][][] = [];
+/** Candidates by name length: their bytes, and their ids at the same index. */
+const BY_LENGTH: Uint8Array[][] = [];
+const IDS_BY_LENGTH: number[][] = [];
+/** Bit set for a lowercase first byte some known name (or `x-cmux-`, or an alias) starts with. */
+const FIRST_BYTE = new Uint8Array(128);
 for (let i = 0; i < KNOWN.length; i++) {
   const bytes = Buffer.from(KNOWN[i]!, "latin1");
-  (BY_LENGTH[bytes.length] ??= []).push([bytes, i + 1]);
+  (BY_LENGTH[bytes.length] ??= []).push(bytes);
+  (IDS_BY_LENGTH[bytes.length] ??= []).push(i + 1);
+  FIRST_BYTE[bytes[0]!] = 1;
 }
 const CMUX_PREFIX = Buffer.from("x-cmux-", "latin1");
 const INTERNAL_SUFFIX = Buffer.from("-internal", "latin1");
@@ -133,10 +138,13 @@ function sameNameLoose(buf: Uint8Array, at: number, lower: Uint8Array): boolean 
 
 /** The id of the name buf[from, to) (already checked to be a token). */
 function classify(buf: Uint8Array, from: number, to: number): number {
+  // Most of a browser's fields (Sec-Fetch-*, Referer, If-None-Match, ...) are told apart by their first byte.
+  const first = buf[from]! | 0x20;
+  if (first > 127 || FIRST_BYTE[first] === 0) return OTHER;
   const n = to - from;
   const candidates = BY_LENGTH[n];
   if (candidates !== undefined) {
-    for (const [bytes, id] of candidates) if (sameName(buf, from, bytes)) return id;
+    for (let c = 0; c < candidates.length; c++) if (sameName(buf, from, candidates[c]!)) return IDS_BY_LENGTH[n]![c]!;
   }
   if (n >= CMUX_PREFIX.length && sameName(buf, from, CMUX_PREFIX)) {
     if (n >= INTERNAL_SUFFIX.length && sameName(buf, to - INTERNAL_SUFFIX.length, INTERNAL_SUFFIX)) return CMUX_INTERNAL;
