@@ -1,16 +1,17 @@
 #!/usr/bin/env bun
 // The command line: flags with environment fallbacks, then start the listeners and wait for a
-// signal. Every problem found before listening is one line on stderr and a non-zero exit.
+// signal. Every problem found before listening is one line on stderr and a non-zero exit. The flags
+// are declared citty's way and read by src/flags.ts; citty itself is loaded only for --help and
+// the healthcheck, so a running proxy never holds it (bench/base-rss.ts).
 
 import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { defineCommand, runMain } from "citty";
+import type { ArgsDef, CommandDef } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import { observeFlags, OBSERVE_ARGS } from "./admin/flags";
 import { checkUpstreamHost, DEFAULT_LIMITS, DEFAULT_LISTEN, formatAddress, parseHostSuffixes, parseListenList, type Limits } from "./config";
-import { healthcheckCommand } from "./healthcheck";
-import { renderGroupedUsage } from "./help";
+import { parseFlags, type FlagValues } from "./flags";
 import { configureLog, log, LOG_LEVEL_NAMES, type LogLevelName } from "./log";
 import { parseCidrList } from "./net/cidr";
 import { exposureWarning, parsePolicy } from "./policy";
@@ -24,7 +25,7 @@ function die(msg: string): never {
   process.exit(2);
 }
 
-/** Every value of a repeatable flag (citty keeps only the last one). */
+/** Every value of a repeatable flag (parseFlags, like citty, keeps only the last one). */
 function repeated(rawArgs: string[], flag: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < rawArgs.length; i++) {
@@ -55,135 +56,154 @@ function limitArgs() {
   return args;
 }
 
-const main = defineCommand({
+const ARGS = {
+  listen: {
+    type: "string",
+    description: `listen address(es), repeatable or comma-separated: HOST:PORT, [IPV6]:PORT (env CMUX_LISTEN, default ${DEFAULT_LISTEN})`,
+    valueHint: "ADDR",
+  },
+  "upstream-host": {
+    type: "string",
+    description: "upstream host (IP or name) when no workspace is named (env CMUX_UPSTREAM_HOST, default 127.0.0.1)",
+    valueHint: "HOST",
+  },
+  "log-level": {
+    type: "string",
+    description: `${LOG_LEVEL_NAMES.join("|")} (env CMUX_LOG_LEVEL, default info)`,
+    valueHint: "LEVEL",
+  },
+  "log-json": { type: "boolean", description: "log JSON lines (env CMUX_LOG_JSON=1)" },
+  workers: {
+    type: "string",
+    description: "processes sharing each listen address, supervised (env CMUX_WORKERS, default 1)",
+    valueHint: "N",
+  },
+  "trusted-proxies": {
+    type: "string",
+    description: "CIDRs whose X-Forwarded-* values are kept, comma-separated (env CMUX_TRUSTED_PROXIES, default none)",
+    valueHint: "CIDRS",
+  },
+  "rewrite-host": { type: "boolean", description: "send Host: localhost:<port> upstream, the original in X-Forwarded-Host (env CMUX_REWRITE_HOST=1)" },
+  "forwarded-headers": { type: "boolean", default: true, description: "add X-Forwarded-For/-Proto/-Host/-Port (--no-forwarded-headers or env CMUX_FORWARDED_HEADERS=0: off)" },
+  "host-suffix": {
+    type: "string",
+    description: `Host routing suffix, repeatable: <workspace>-<port>.<suffix> (env CMUX_HOST_SUFFIX, default ${DEFAULT_HOST_SUFFIXES.join(",")})`,
+    valueHint: "DOMAIN",
+  },
+  ...limitArgs(),
+  ...SECURITY_ARGS,
+  ...OBSERVE_ARGS,
+} satisfies ArgsDef;
+
+const MAIN: CommandDef<ArgsDef> = {
   meta: { name: "cmux-proxy", version: pkg.version, description: `${pkg.description} (\`cmux-proxy healthcheck --help\`: the health probe)` },
-  args: {
-    listen: {
-      type: "string",
-      description: `listen address(es), repeatable or comma-separated: HOST:PORT, [IPV6]:PORT (env CMUX_LISTEN, default ${DEFAULT_LISTEN})`,
-      valueHint: "ADDR",
-    },
-    "upstream-host": {
-      type: "string",
-      description: "upstream host (IP or name) when no workspace is named (env CMUX_UPSTREAM_HOST, default 127.0.0.1)",
-      valueHint: "HOST",
-    },
-    "log-level": {
-      type: "string",
-      description: `${LOG_LEVEL_NAMES.join("|")} (env CMUX_LOG_LEVEL, default info)`,
-      valueHint: "LEVEL",
-    },
-    "log-json": { type: "boolean", description: "log JSON lines (env CMUX_LOG_JSON=1)" },
-    workers: {
-      type: "string",
-      description: "processes sharing each listen address, supervised (env CMUX_WORKERS, default 1)",
-      valueHint: "N",
-    },
-    "trusted-proxies": {
-      type: "string",
-      description: "CIDRs whose X-Forwarded-* values are kept, comma-separated (env CMUX_TRUSTED_PROXIES, default none)",
-      valueHint: "CIDRS",
-    },
-    "rewrite-host": { type: "boolean", description: "send Host: localhost:<port> upstream, the original in X-Forwarded-Host (env CMUX_REWRITE_HOST=1)" },
-    "forwarded-headers": { type: "boolean", default: true, description: "add X-Forwarded-For/-Proto/-Host/-Port (--no-forwarded-headers or env CMUX_FORWARDED_HEADERS=0: off)" },
-    "host-suffix": {
-      type: "string",
-      description: `Host routing suffix, repeatable: <workspace>-<port>.<suffix> (env CMUX_HOST_SUFFIX, default ${DEFAULT_HOST_SUFFIXES.join(",")})`,
-      valueHint: "DOMAIN",
-    },
-    ...limitArgs(),
-    ...SECURITY_ARGS,
-    ...OBSERVE_ARGS,
-  },
-  async run({ args, rawArgs }) {
-    const env = process.env;
-    const listenValues = repeated(rawArgs, "listen");
-    const listen = parseListenList(listenValues.length > 0 ? listenValues : [env.CMUX_LISTEN || DEFAULT_LISTEN]);
-    if (typeof listen === "string") die(listen);
+  args: ARGS,
+};
 
-    const upstreamHost = (args["upstream-host"] as string | undefined) ?? (env.CMUX_UPSTREAM_HOST || "127.0.0.1");
-    const badUpstream = checkUpstreamHost(upstreamHost);
-    if (badUpstream !== null) die(badUpstream);
+async function run(args: FlagValues, rawArgs: string[]): Promise<void> {
+  const env = process.env;
+  const listenValues = repeated(rawArgs, "listen");
+  const listen = parseListenList(listenValues.length > 0 ? listenValues : [env.CMUX_LISTEN || DEFAULT_LISTEN]);
+  if (typeof listen === "string") die(listen);
 
-    const level = ((args["log-level"] as string | undefined) ?? (env.CMUX_LOG_LEVEL || "info")).toLowerCase();
-    if (!(LOG_LEVEL_NAMES as readonly string[]).includes(level)) die(`invalid log level "${level}" (expected ${LOG_LEVEL_NAMES.join(", ")})`);
-    const json = Boolean(args["log-json"]) || env.CMUX_LOG_JSON === "1";
-    configureLog(level as LogLevelName, json);
-    const observe = observeFlags(args, repeated(rawArgs, "workspace-root"), json, env);
-    if (typeof observe === "string") die(observe);
+  const upstreamHost = (args["upstream-host"] as string | undefined) ?? (env.CMUX_UPSTREAM_HOST || "127.0.0.1");
+  const badUpstream = checkUpstreamHost(upstreamHost);
+  if (badUpstream !== null) die(badUpstream);
 
-    const limits = { ...DEFAULT_LIMITS };
-    for (const [key, f] of Object.entries(LIMIT_FLAGS)) {
-      const raw = (args[f.flag] as string | undefined) ?? env[f.env];
-      if (raw === undefined || raw === "") continue;
-      const n = Number(raw);
-      if (!Number.isFinite(n) || n <= 0) die(`invalid --${f.flag} "${raw}" (expected a positive number)`);
-      limits[key as keyof Limits] = n;
+  const level = ((args["log-level"] as string | undefined) ?? (env.CMUX_LOG_LEVEL || "info")).toLowerCase();
+  if (!(LOG_LEVEL_NAMES as readonly string[]).includes(level)) die(`invalid log level "${level}" (expected ${LOG_LEVEL_NAMES.join(", ")})`);
+  const json = Boolean(args["log-json"]) || env.CMUX_LOG_JSON === "1";
+  configureLog(level as LogLevelName, json);
+  const observe = observeFlags(args as Parameters<typeof observeFlags>[0], repeated(rawArgs, "workspace-root"), json, env);
+  if (typeof observe === "string") die(observe);
+
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, f] of Object.entries(LIMIT_FLAGS)) {
+    const raw = (args[f.flag] as string | undefined) ?? env[f.env];
+    if (raw === undefined || raw === "") continue;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) die(`invalid --${f.flag} "${raw}" (expected a positive number)`);
+    limits[key as keyof Limits] = n;
+  }
+
+  const trusted = parseCidrList((args["trusted-proxies"] as string | undefined) ?? (env.CMUX_TRUSTED_PROXIES || ""));
+  if (typeof trusted === "string") die(`--trusted-proxies: ${trusted}`);
+  const suffixValues = repeated(rawArgs, "host-suffix");
+  const hostSuffixes = parseHostSuffixes(suffixValues.length > 0 ? suffixValues : [env.CMUX_HOST_SUFFIX || DEFAULT_HOST_SUFFIXES.join(",")]);
+  if (typeof hostSuffixes === "string") die(`--host-suffix: ${hostSuffixes}`);
+  const forwarded = {
+    headers: args["forwarded-headers"] !== false && env.CMUX_FORWARDED_HEADERS !== "0",
+    trusted,
+    rewriteHost: Boolean(args["rewrite-host"]) || env.CMUX_REWRITE_HOST === "1",
+  };
+
+  const workersText = (args.workers as string | undefined) ?? (env.CMUX_WORKERS || "1");
+  const workers = Number(workersText);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) die(`invalid --workers "${workersText}" (expected 1-256)`);
+  const policy = parsePolicy(policyFlags(args), env, (path) => readFileSync(path, "latin1"));
+  if (typeof policy === "string") die(policy);
+
+  const isWorker = env[WORKER_ENV] !== undefined;
+  if (workers > 1 && listen.some((a) => a.port === 0)) die("--workers above 1 needs fixed listen ports (port 0 would differ per worker)");
+  // Said once, by the process the user started, before its listening line(s).
+  const warnExposure = (addresses: typeof listen) => {
+    const warning = isWorker ? null : exposureWarning(addresses, policy);
+    if (warning !== null) log.warn(warning);
+  };
+  if (workers > 1 && !isWorker) {
+    warnExposure(listen);
+    return supervise(workers, limits.shutdownTimeout);
+  }
+
+  // A name is resolved once, for the loop guard only: connects resolve it afresh every time.
+  let upstreamAddresses: string[] | undefined;
+  if (isIP(upstreamHost) === 0 && upstreamHost !== "localhost") {
+    try {
+      upstreamAddresses = (await lookup(upstreamHost, { all: true })).map((a) => a.address);
+    } catch (e) {
+      log.warn(`upstream host ${upstreamHost} does not resolve now (${(e as { code?: string }).code ?? e}); requests to it will get 502 until it does`);
     }
+  }
+  const proxy = startProxy({ listen, upstreamHost, upstreamAddresses, limits, reusePort: isWorker, forwarded, hostSuffixes, policy, ...observe });
+  if (typeof proxy === "string") die(proxy);
+  if (isWorker) process.send?.(READY_MESSAGE);
+  warnExposure(proxy.addresses);
+  log.info(`cmux-proxy ${pkg.version} listening on ${proxy.addresses.map(formatAddress).join(", ")} (upstream ${upstreamHost})`);
 
-    const trusted = parseCidrList((args["trusted-proxies"] as string | undefined) ?? (env.CMUX_TRUSTED_PROXIES || ""));
-    if (typeof trusted === "string") die(`--trusted-proxies: ${trusted}`);
-    const suffixValues = repeated(rawArgs, "host-suffix");
-    const hostSuffixes = parseHostSuffixes(suffixValues.length > 0 ? suffixValues : [env.CMUX_HOST_SUFFIX || DEFAULT_HOST_SUFFIXES.join(",")]);
-    if (typeof hostSuffixes === "string") die(`--host-suffix: ${hostSuffixes}`);
-    const forwarded = {
-      headers: args["forwarded-headers"] !== false && env.CMUX_FORWARDED_HEADERS !== "0",
-      trusted,
-      rewriteHost: Boolean(args["rewrite-host"]) || env.CMUX_REWRITE_HOST === "1",
-    };
+  let stopping = false;
+  const onSignal = (sig: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info(`${sig}: no longer accepting; finishing in-flight requests (at most ${limits.shutdownTimeout}s)`);
+    void proxy.stop(true).then(() => process.exit(0));
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+}
 
-    const workersText = (args.workers as string | undefined) ?? (env.CMUX_WORKERS || "1");
-    const workers = Number(workersText);
-    if (!Number.isInteger(workers) || workers < 1 || workers > 256) die(`invalid --workers "${workersText}" (expected 1-256)`);
-    const policy = parsePolicy(policyFlags(args), env, (path) => readFileSync(path, "latin1"));
-    if (typeof policy === "string") die(policy);
+/** --help: citty's rendering, with the security and admin flags in groups of their own. */
+async function showHelp(): Promise<void> {
+  const { renderGroupedUsage } = await import("./help");
+  console.log(
+    (await renderGroupedUsage(MAIN, [
+      { title: "SECURITY", flags: Object.keys(SECURITY_ARGS) },
+      { title: "ADMIN PAGE, METRICS, ACCESS LOG", flags: Object.keys(OBSERVE_ARGS) },
+    ])) + "\n",
+  );
+  process.exit(0);
+}
 
-    const isWorker = env[WORKER_ENV] !== undefined;
-    if (workers > 1 && listen.some((a) => a.port === 0)) die("--workers above 1 needs fixed listen ports (port 0 would differ per worker)");
-    // Said once, by the process the user started, before its listening line(s).
-    const warnExposure = (addresses: typeof listen) => {
-      const warning = isWorker ? null : exposureWarning(addresses, policy);
-      if (warning !== null) log.warn(warning);
-    };
-    if (workers > 1 && !isWorker) {
-      warnExposure(listen);
-      return supervise(workers, limits.shutdownTimeout);
-    }
-
-    // A name is resolved once, for the loop guard only: connects resolve it afresh every time.
-    let upstreamAddresses: string[] | undefined;
-    if (isIP(upstreamHost) === 0 && upstreamHost !== "localhost") {
-      try {
-        upstreamAddresses = (await lookup(upstreamHost, { all: true })).map((a) => a.address);
-      } catch (e) {
-        log.warn(`upstream host ${upstreamHost} does not resolve now (${(e as { code?: string }).code ?? e}); requests to it will get 502 until it does`);
-      }
-    }
-    const proxy = startProxy({ listen, upstreamHost, upstreamAddresses, limits, reusePort: isWorker, forwarded, hostSuffixes, policy, ...observe });
-    if (typeof proxy === "string") die(proxy);
-    if (isWorker) process.send?.(READY_MESSAGE);
-    warnExposure(proxy.addresses);
-    log.info(`cmux-proxy ${pkg.version} listening on ${proxy.addresses.map(formatAddress).join(", ")} (upstream ${upstreamHost})`);
-
-    let stopping = false;
-    const onSignal = (sig: string) => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      log.info(`${sig}: no longer accepting; finishing in-flight requests (at most ${limits.shutdownTimeout}s)`);
-      void proxy.stop(true).then(() => process.exit(0));
-    };
-    process.on("SIGINT", () => onSignal("SIGINT"));
-    process.on("SIGTERM", () => onSignal("SIGTERM"));
-  },
-});
-
-// `healthcheck` is chosen here rather than as a citty subCommand: citty runs the parent's `run`
-// (starting a proxy) after a subcommand returns.
-if (process.argv[2] === "healthcheck") void runMain(healthcheckCommand, { rawArgs: process.argv.slice(3) });
+// What citty's runMain did, in its order: `healthcheck` first (chosen here rather than as a citty
+// subCommand: citty runs the parent's `run`, starting a proxy, after a subcommand returns), then
+// -h/--help anywhere, then a lone --version, then the proxy; an exception is printed, exit 1.
+const argv = process.argv.slice(2);
+if (argv[0] === "healthcheck") {
+  const [{ runMain }, { healthcheckCommand }] = await Promise.all([import("citty"), import("./healthcheck")]);
+  await runMain(healthcheckCommand, { rawArgs: argv.slice(1) });
+} else if (argv.includes("--help") || argv.includes("-h")) await showHelp();
+else if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) console.log(pkg.version);
 else
-  void runMain(main, {
-    showUsage: async (cmd) => console.log((await renderGroupedUsage(cmd, [
-          { title: "SECURITY", flags: Object.keys(SECURITY_ARGS) },
-          { title: "ADMIN PAGE, METRICS, ACCESS LOG", flags: Object.keys(OBSERVE_ARGS) },
-        ])) + "\n"),
+  await run(parseFlags(argv, ARGS), argv).catch((error: unknown) => {
+    console.error(error, "\n");
+    process.exit(1);
   });

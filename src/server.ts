@@ -14,7 +14,7 @@ import { LineSink } from "./log-sink";
 import { emptyGauges, Metrics, PHASE, type MetricsGauges } from "./metrics";
 import { Deadlines } from "./net/deadlines";
 import { FdBudget, openDescriptors, openFileLimit } from "./net/fd-budget";
-import { noteClosed } from "./net/reclaim";
+import { noteClosed, noteOpened } from "./net/reclaim";
 import { ClientConnection, type ProxyContext } from "./proxy/connection";
 import { Gate } from "./proxy/gate";
 import { SocketTables } from "./proxy/nearby";
@@ -41,6 +41,7 @@ function handlers(ctx: ProxyContext, open: Set<ClientConnection>, fds: FdBudget 
   return {
     open(s) {
       fds?.take();
+      noteOpened();
       // A client that vanished (laptop asleep, NAT entry dropped) is reaped instead of held forever.
       keepAlive(s, ctx.config.limits.tcpKeepAlive);
       ctx.metrics.clientsAccepted++;

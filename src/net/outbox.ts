@@ -13,7 +13,9 @@ function own(data: Uint8Array): Uint8Array {
 }
 
 export class Outbox {
-  private queue: Uint8Array[] = [];
+  /** What the kernel did not take yet, in order; null while nothing waits (most sockets, most of
+   * the time: an idle connection holds no array). */
+  private queue: Uint8Array[] | null = null;
   /** After everything queued is written: 1 = shut down the write side (FIN), 2 = close. */
   private after: 0 | 1 | 2 = 0;
   /** Bytes handed to `send` so far (the access log's bytes out). */
@@ -23,40 +25,39 @@ export class Outbox {
 
   /** Bytes are still waiting to be written. */
   get pending(): boolean {
-    return this.queue.length > 0;
+    return this.queue !== null;
   }
 
   /** Writes or queues `data`; false means "queued: pause whoever produces for this socket". */
   send(data: Uint8Array): boolean {
-    if (data.length === 0) return this.queue.length === 0;
+    if (data.length === 0) return this.queue === null;
     noteRelayed(data.length);
     this.sent += data.length;
-    if (this.queue.length > 0) {
+    if (this.queue !== null) {
       this.queue.push(own(data));
       return false;
     }
     const n = this.socket.write(data);
     if (n >= data.length) return true;
     // A negative count means the socket is closed: its close handler tears everything down.
-    if (n >= 0) this.queue.push(own(n === 0 ? data : data.subarray(n)));
+    if (n >= 0) this.queue = [own(n === 0 ? data : data.subarray(n))];
     return n < 0;
   }
 
   /** On drain: writes what is queued; true once the queue is empty. */
   flush(): boolean {
-    while (this.queue.length > 0) {
-      const head = this.queue[0]!;
+    const queue = this.queue;
+    while (queue !== null && queue.length > 0) {
+      const head = queue[0]!;
       const n = this.socket.write(head);
-      if (n < 0) {
-        this.queue.length = 0;
-        break;
-      }
+      if (n < 0) break;
       if (n < head.length) {
-        this.queue[0] = own(head.subarray(n));
+        queue[0] = own(head.subarray(n));
         return false;
       }
-      this.queue.shift();
+      queue.shift();
     }
+    this.queue = null;
     this.finishIfDone();
     return true;
   }
@@ -74,7 +75,7 @@ export class Outbox {
   }
 
   private finishIfDone(): void {
-    if (this.queue.length > 0 || this.after === 0) return;
+    if (this.queue !== null || this.after === 0) return;
     if (this.after === 1) this.socket.shutdown();
     else this.socket.end();
   }

@@ -114,6 +114,16 @@ function connectFailure(err: { code?: string; message?: string }): string {
   return err.code === "ECONNREFUSED" ? "refused the connection" : `failed: ${err.code ?? err.message}`;
 }
 
+/** The access log's exchange in progress: its head, its start, and the input consumed and output
+ * sent when the previous one was logged. */
+interface Logged {
+  head: RequestHead | null;
+  ex: Exchange | null;
+  t0: number;
+  in0: number;
+  out0: number;
+}
+
 export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   deadline = 0;
   private deadlineKind = Deadline.None;
@@ -138,13 +148,9 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   upgraded = false;
   /** Client bytes received, tunnels included (server.ts counts every read). */
   received = 0;
-  // The access log's exchange in progress (kept only while the log is on): its head, its start,
-  // and the input consumed and output sent when the previous one was logged.
-  private logHead: RequestHead | null = null;
-  private logEx: Exchange | null = null;
-  private logT0 = 0;
-  private logIn0 = 0;
-  private logOut0 = 0;
+  /** The access log's progress; null while the log is off (one object, not five fields: an idle
+   * connection stays within a smaller allocation). */
+  private readonly logged: Logged | null;
 
   constructor(
     readonly socket: ByteSocket,
@@ -152,6 +158,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   ) {
     this.out = new Outbox(socket);
     this.input = new HeadReader(ctx.config.limits);
+    this.logged = ctx.accessLog === null ? null : { head: null, ex: null, t0: 0, in0: 0, out0: 0 };
     ctx.deadlines.add(this);
     this.arm(Deadline.Idle);
   }
@@ -254,9 +261,9 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   /** `head` was just read from `requestScan` with `ids`; the scan still holds its bytes (for the outbound head). */
   private startExchange(head: RequestHead, ids: number): void {
     this.disarm();
-    if (this.ctx.accessLog !== null) {
-      this.logHead = head;
-      this.logT0 = performance.now();
+    if (this.logged !== null) {
+      this.logged.head = head;
+      this.logged.t0 = performance.now();
     }
     const absoluteHost = absoluteFormHost(head.target);
     if (absoluteHost !== null) overrideHost(head, absoluteHost);
@@ -294,7 +301,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const ex = new Exchange(head, target, framing, upgrade, keepAlive, reqHead, cfg.limits);
     ex.route = this.reqRoute;
     this.ex = ex;
-    if (this.logHead !== null) this.logEx = ex;
+    if (this.logged?.head) this.logged.ex = ex;
     this.phase = Phase.Exchange;
     if (log.level >= DEBUG) log.debug(`${this.peer()} ${head.method} ${head.target} -> ${target.host}:${target.port}`);
 
@@ -307,13 +314,13 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
    * longer current (failed, timed out, ended) is dropped. */
   private connect(ex: Exchange): void {
     ex.connecting = true;
-    if (this.logHead !== null) ex.connectStart = performance.now();
+    if (this.logged?.head) ex.connectStart = performance.now();
     this.arm(Deadline.Connect);
     this.ctx.pool.connect(ex.target, this).then(
       (up) => {
         if (this.ex !== ex || !ex.connecting) return up.close();
         ex.connecting = false;
-        if (this.logHead !== null) ex.connectMs = performance.now() - ex.connectStart;
+        if (this.logged?.head) ex.connectMs = performance.now() - ex.connectStart;
         if (ex.req.method === "CONNECT") this.openTunnel(ex, up);
         else this.sendRequest(ex, up);
       },
@@ -364,7 +371,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     this.ctx.metrics.request(ROUTE.admin, r.status);
     // At most one answer waits in the outbox: a client pipelining admin requests unread is closed.
     const sent = this.out.send(r.bytes);
-    if (this.logHead !== null) this.logExchange("http", ROUTE.admin, r.status);
+    if (this.logged?.head) this.logExchange("http", ROUTE.admin, r.status);
     if (sent && r.keepAlive) return;
     this.closeClient();
   }
@@ -575,7 +582,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     this.ex = null;
     this.requestAnswered();
     this.pausedForUpstreamOutbox = false;
-    if (this.logHead !== null) this.logExchange("http", ex.route, ex.status);
+    if (this.logged?.head) this.logExchange("http", ex.route, ex.status);
     if (!ex.keepAlive || !ex.reqBody.done) {
       this.phase = Phase.Closed;
       this.out.closeWhenFlushed();
@@ -668,7 +675,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   /** Something broke after the response started (or can never complete): close both, no pretending. */
   private abort(): void {
     if (this.phase === Phase.Closed) return;
-    if (this.logHead !== null) this.logExchange("http", this.ex?.route ?? ROUTE.none, this.ex?.status ?? 0);
+    if (this.logged?.head) this.logExchange("http", this.ex?.route ?? ROUTE.none, this.ex?.status ?? 0);
     this.close();
     this.socket.end();
   }
@@ -697,9 +704,9 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
   /** The client socket is gone: release everything it held. */
   private teardown(): void {
     // A tunnel's line is written when it closes; an exchange cut short gets its status so far.
-    if (this.logHead !== null) {
+    if (this.logged?.head) {
       const kind = this.phase === Phase.Tunnel ? (this.upgraded ? "upgrade" : "tunnel") : "http";
-      this.logExchange(kind, this.logEx?.route ?? ROUTE.none, this.logEx?.status ?? 0);
+      this.logExchange(kind, this.logged.ex?.route ?? ROUTE.none, this.logged.ex?.status ?? 0);
     }
     if (this.ex !== null) this.dropUpstream(this.ex);
     this.phase = Phase.Closed;
@@ -744,8 +751,8 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
 
   /** One access-log record for the exchange since the last one: bytes consumed and sent meanwhile. */
   private logExchange(kind: ExchangeKind, route: RoutedBy, status: number): void {
-    const head = this.logHead;
-    const ex = this.logEx;
+    const logged = this.logged!;
+    const { head, ex } = logged;
     const consumed = this.received - this.input.size;
     this.ctx.accessLog!({
       end: Date.now(),
@@ -757,15 +764,15 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
       workspace: ex === null ? null : requestedWorkspace(ex.req, this.ctx.config.hostSuffixes),
       upstream: ex === null ? null : `${ex.target.host}:${ex.target.port}`,
       status,
-      bytesIn: consumed - this.logIn0,
-      bytesOut: this.out.sent - this.logOut0,
-      durationMs: head === null ? 0 : performance.now() - this.logT0,
+      bytesIn: consumed - logged.in0,
+      bytesOut: this.out.sent - logged.out0,
+      durationMs: head === null ? 0 : performance.now() - logged.t0,
       connectMs: ex?.connectMs ?? null,
     });
-    this.logIn0 = consumed;
-    this.logOut0 = this.out.sent;
-    this.logHead = null;
-    this.logEx = null;
+    logged.in0 = consumed;
+    logged.out0 = this.out.sent;
+    logged.head = null;
+    logged.ex = null;
   }
 
   private peer(): string {
