@@ -1,11 +1,20 @@
 // The write side of one socket. Bun's `write` takes what the kernel accepts and returns the count;
 // the rest is ours to hold. The outbox holds it, tells the caller to pause its source (`send` returns
 // false), and flushes on `drain`. Memory held is bounded by what one source read can add while paused
-// (upstream sockets keep that to 64 KiB, see upstream.ts), and queued bytes are copies of exactly
-// the bytes left: a view would keep the whole read it came from alive for as long as the peer stalls.
+// (upstream sockets keep that to 64 KiB until their reader has shown it keeps up, see upstream.ts),
+// and queued bytes are copies of exactly the bytes left: a view would keep the whole read it came
+// from alive for as long as the peer stalls.
 
 import { noteRelayed } from "./reclaim";
 import type { ByteSocket } from "./socket";
+
+let queuedSends = 0;
+
+/** How many sends so far, in any outbox, had to queue: a source whose bytes were passed on with this
+ * count unchanged was read as fast as it came (how upstream.ts tells a reader that keeps up). */
+export function queuedSendCount(): number {
+  return queuedSends;
+}
 
 /** `data` itself if it spans its whole buffer, else a copy of just its bytes. */
 function own(data: Uint8Array): Uint8Array {
@@ -35,13 +44,16 @@ export class Outbox {
     this.sent += data.length;
     if (this.queue !== null) {
       this.queue.push(own(data));
+      queuedSends++;
       return false;
     }
     const n = this.socket.write(data);
     if (n >= data.length) return true;
     // A negative count means the socket is closed: its close handler tears everything down.
-    if (n >= 0) this.queue = [own(n === 0 ? data : data.subarray(n))];
-    return n < 0;
+    if (n < 0) return true;
+    this.queue = [own(n === 0 ? data : data.subarray(n))];
+    queuedSends++;
+    return false;
   }
 
   /** On drain: writes what is queued; true once the queue is empty. */

@@ -2,6 +2,9 @@
 // handler whatever one read returns, up to 512 KiB, and nothing stops that read part-way: a slow
 // client's share of it waits in our memory. The kernel never holds more than the receive buffer
 // for us, so a small one bounds every read, and what a stalled client can make us hold with it.
+// The price is throughput (a small window, many small reads), so a connection whose reader has kept
+// up can hand its buffer back to the kernel's autotuning. Shrinking a buffer again is no way back:
+// the kernel never takes back window it has announced, and drops what arrives beyond the new size.
 
 import type { Socket } from "bun";
 import { log } from "../log";
@@ -12,6 +15,8 @@ interface Libc {
 
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
+/** Which of the buffer sizes are fixed by the application (Linux 5.14+); 0 = both left to autotuning. */
+const SO_BUF_LOCK = 72;
 
 let libc: Libc | null | undefined;
 
@@ -29,12 +34,23 @@ function load(): Libc | null {
 
 const value = new Int32Array(1);
 
-/** Asks the kernel for a receive buffer of `bytes` (it doubles the figure for its own bookkeeping). */
-export function limitReceiveBuffer(socket: Socket<any>, bytes: number): void {
+function setOption(socket: Socket<any>, name: number, to: number): void {
   if (libc === undefined) libc = load();
   // Bun's sockets carry their descriptor as `fd`, which its type declarations leave out.
   const fd = (socket as unknown as { fd?: number }).fd;
   if (libc === null || fd === undefined || fd < 0) return;
-  value[0] = bytes;
-  libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, value, 4);
+  value[0] = to;
+  libc.setsockopt(fd, SOL_SOCKET, name, value, 4);
+}
+
+/** Asks the kernel for a receive buffer of `bytes` (it doubles the figure for its own bookkeeping);
+ * the size then stays fixed: autotuning leaves it alone. */
+export function limitReceiveBuffer(socket: Socket<any>, bytes: number): void {
+  setOption(socket, SO_RCVBUF, bytes);
+}
+
+/** Hands the receive buffer back to autotuning, which grows it (and the window) from its current
+ * size as fast as the application reads. A kernel older than 5.14 refuses: the buffer stays small. */
+export function freeReceiveBuffer(socket: Socket<any>): void {
+  setOption(socket, SO_BUF_LOCK, 0);
 }

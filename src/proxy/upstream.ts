@@ -6,9 +6,9 @@ import { DEFAULT_LIMITS } from "../config";
 import type { Deadlines, Expiring } from "../net/deadlines";
 import type { FdBudget } from "../net/fd-budget";
 import { log } from "../log";
-import { Outbox } from "../net/outbox";
+import { Outbox, queuedSendCount } from "../net/outbox";
 import { noteClosed } from "../net/reclaim";
-import { limitReceiveBuffer } from "../net/receive-buffer";
+import { freeReceiveBuffer, limitReceiveBuffer } from "../net/receive-buffer";
 import type { ByteSocket } from "../net/socket";
 import { Metrics } from "../metrics";
 import { addressesFor, ConnectFailure, triesNext, type Attempt } from "./connect";
@@ -22,10 +22,18 @@ export interface UpstreamOwner {
   onUpstreamClose(up: Upstream): void;
 }
 
-/** Asked of the kernel for each upstream socket; it doubles the figure, so one read returns at most
+/** Asked of the kernel for each new upstream socket; it doubles the figure, so one read returns about
  * 64 KiB: all a client that stops reading can leave in our memory. Kernel autotuning would let one
  * read return 512 KiB. */
 const RECEIVE_BUFFER_BYTES = 32 * 1024;
+/** Bytes in full reads a connection must have passed on, each written at once and none queued in
+ * between, before its receive buffer is handed to autotuning: a client that stalls from the start
+ * never gets there. */
+export const WIDEN_AFTER_BYTES = 256 * 1024;
+/** Connections with an autotuned buffer, at most, per process. Each of them can leave one full read
+ * (512 KiB) with us when its client stalls later, and stays so until it closes (see receive-buffer.ts
+ * for why it is never narrowed again): 32 of them bound that to 16 MiB, whatever clients do. */
+export const MAX_WIDE = 32;
 
 export class Upstream implements Expiring {
   socket!: ByteSocket;
@@ -34,6 +42,10 @@ export class Upstream implements Expiring {
   /** Came from the pool: the server may have closed it meanwhile, so a safe request may be retried. */
   reused = false;
   deadline = 0;
+  /** Its receive buffer is autotuned (counted in the pool's `wide`). */
+  wide = false;
+  /** Bytes of full reads passed on since the last read that had to queue for its reader. */
+  private straight = 0;
 
   constructor(
     readonly key: string,
@@ -43,6 +55,14 @@ export class Upstream implements Expiring {
   attach(s: ByteSocket): void {
     this.socket = s;
     this.out = new Outbox(s);
+  }
+
+  /** After the owner passed a read on: its reader took every byte at once, or it had to queue. Only
+   * reads that filled the small buffer count: they say the buffer, not the server, sets the pace
+   * (a connection serving small responses never needs a wide one). */
+  noteRead(bytes: number, keptUp: boolean): void {
+    if (!keptUp) this.straight = 0;
+    else if (bytes >= RECEIVE_BUFFER_BYTES && (this.straight += bytes) >= WIDEN_AFTER_BYTES) this.pool.widen(this);
   }
 
   /** Idle in the pool for too long: servers close idle connections too, better we do it first. */
@@ -71,8 +91,13 @@ const handlers: SocketHandler<Upstream> = {
   data(s, buf) {
     const up = s.data;
     up.pool.metrics.bytesFromUpstreams += buf.length;
-    if (up.owner !== null) up.owner.onUpstreamData(up, buf);
-    else up.close(); // bytes from an idle connection: it is out of step, never reuse it
+    // bytes from an idle connection: it is out of step, never reuse it
+    if (up.owner === null) return up.close();
+    // Whatever the owner writes while handling the read goes to this read's reader (or, pausing the
+    // upstream, queues because of it): a queued send anywhere in between means it did not keep up.
+    const queued = queuedSendCount();
+    up.owner.onUpstreamData(up, buf);
+    if (!up.wide) up.noteRead(buf.length, queuedSendCount() === queued);
   },
   drain(s) {
     const up = s.data;
@@ -88,6 +113,7 @@ const handlers: SocketHandler<Upstream> = {
   close(s) {
     const up = s.data;
     up.pool.fds?.give();
+    if (up.wide) up.pool.wide--;
     noteClosed();
     const owner = up.owner;
     up.owner = null;
@@ -105,6 +131,8 @@ const handlers: SocketHandler<Upstream> = {
 
 export class UpstreamPool {
   private readonly idle = new Map<string, Upstream[]>();
+  /** Open connections whose receive buffer is autotuned. */
+  wide = 0;
 
   constructor(
     private readonly deadlines: Deadlines,
@@ -176,6 +204,14 @@ export class UpstreamPool {
     }
     this.metrics.connectFailures++;
     throw new ConnectFailure(t.host, t.port, attempts);
+  }
+
+  /** Hands a connection's receive buffer to autotuning while fewer than MAX_WIDE have one. */
+  widen(up: Upstream): void {
+    if (this.wide >= MAX_WIDE) return;
+    this.wide++;
+    up.wide = true;
+    freeReceiveBuffer(up.socket as Socket<unknown>);
   }
 
   /** Parks a connection whose last exchange ended cleanly. */

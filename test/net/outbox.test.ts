@@ -2,7 +2,7 @@
 // keep their order, and that a half-close or close waits for the queue to empty.
 
 import { expect, test } from "bun:test";
-import { Outbox } from "../../src/net/outbox";
+import { Outbox, queuedSendCount } from "../../src/net/outbox";
 import { FakeSocket, type SocketCall } from "../helpers/fake-socket";
 
 type Step =
@@ -149,4 +149,18 @@ test.each(cases)("$name", ({ capacity, steps, written, calls }) => {
   }
   expect(socket.text()).toBe(written);
   expect(socket.calls).toEqual(calls);
+});
+
+// upstream.ts reads this count around each upstream read to tell a reader that keeps up.
+test.each([
+  { name: "writes the kernel takes whole", capacity: Infinity, sends: ["abc", "def"], queued: 0 },
+  { name: "a short write", capacity: 2, sends: ["abc"], queued: 1 },
+  { name: "a write the kernel takes none of", capacity: 0, sends: ["abc"], queued: 1 },
+  { name: "each send behind a queue", capacity: 2, sends: ["abc", "d", "e"], queued: 3 },
+  { name: "an empty send behind a queue adds nothing to hold", capacity: 2, sends: ["abc", ""], queued: 1 },
+])("queuedSendCount: $name -> $queued", ({ capacity, sends, queued }) => {
+  const out = new Outbox(new FakeSocket(capacity));
+  const before = queuedSendCount();
+  for (const s of sends) out.send(Buffer.from(s, "latin1"));
+  expect(queuedSendCount() - before).toBe(queued);
 });
