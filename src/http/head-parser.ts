@@ -105,8 +105,12 @@ export function trimOws(s: string): string {
   return from === 0 && to === s.length ? s : s.slice(from, to);
 }
 
+const NO_TOKENS: readonly string[] = Object.freeze([]);
+
 /** Comma-separated list members across all instances of a header, trimmed and lowercased. */
-export function fieldTokens(f: Fields, lowerName: string): string[] {
+export function fieldTokens(f: Fields, lowerName: string): readonly string[] {
+  // Most heads lack the field asked for (Expect, a request's Connection): no array for them.
+  if (!f.lower.includes(lowerName)) return NO_TOKENS;
   const out: string[] = [];
   for (let i = 0; i < f.lower.length; i++) {
     if (f.lower[i] !== lowerName) continue;

@@ -16,6 +16,8 @@ function concat(a: Uint8Array | null, b: Uint8Array): Uint8Array {
 export class HeadReader {
   /** Bytes received and not taken yet: a partial head, or what follows a complete one. */
   bytes: Uint8Array | null = null;
+  /** The bytes the head `next` last found is in (its span is an offset into them). */
+  headBytes: Uint8Array | null = null;
   private resume = 0;
 
   constructor(private readonly limits: HeadLimits) {}
@@ -29,10 +31,10 @@ export class HeadReader {
   }
 
   /**
-   * A complete head at the front: its span in `buf` (the bytes it was found in; what follows stays
-   * buffered), null while more bytes are needed, or the error (431 too large, 400 malformed).
+   * A complete head at the front: its span in `headBytes` (the bytes it was found in; what follows
+   * stays buffered), null while more bytes are needed, or the error (431 too large, 400 malformed).
    */
-  next(): { buf: Uint8Array; span: HeadSpan } | null | HttpError {
+  next(): HeadSpan | null | HttpError {
     const buf = this.bytes;
     if (buf === null || buf.length === 0) return null;
     const r = findHeadEnd(buf, 0, buf.length, this.resume, this.limits);
@@ -43,7 +45,8 @@ export class HeadReader {
     if (r instanceof HttpError) return r;
     this.resume = 0;
     this.bytes = r.end === buf.length ? null : buf.subarray(r.end);
-    return { buf, span: r };
+    this.headBytes = buf;
+    return r;
   }
 
   /** Takes the first `n` bytes (all when omitted): body or tunnel bytes that follow a head. */

@@ -10,7 +10,7 @@ import { adminReply, type AdminHost, type AdminReply } from "../admin/serve";
 import { DEFAULT_FORWARDED, type Config } from "../config";
 import { BodyMeter, requestFraming, responseFraming } from "../http/body";
 import { errorResponse, HttpError, upstreamFault } from "../http/errors";
-import { forwardedEdit } from "../http/forwarded";
+import { forwardedEdit, type Hop } from "../http/forwarded";
 import { fieldTokens, type RequestHead, type ResponseHead } from "../http/head-parser";
 import { HeadReader } from "../http/head-reader";
 import { CREDENTIAL_FIELDS, HeadScan, overrideHost, REQUEST_FIELDS } from "../http/head-scan";
@@ -85,6 +85,8 @@ const COALESCE_BYTES = 16 * 1024;
 // one synchronous step, and what must outlive that step (the decoded fields, the outbound head) is
 // copied out of it.
 const requestScan = new HeadScan();
+// This request's hop, filled in just before forwardedEdit reads it (which keeps none of it).
+const HOP: Hop = { peer: "", port: 0, proto: "http" };
 const EMPTY = Buffer.alloc(0);
 const responseScan = new HeadScan();
 
@@ -250,7 +252,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
         if (this.deadlineKind !== Deadline.Head) this.arm(Deadline.Head);
         return;
       }
-      const err = requestScan.scanRequest(found.buf, found.span, this.ctx.config.limits);
+      const err = requestScan.scanRequest(this.input.headBytes!, found, this.ctx.config.limits);
       if (err !== null) return this.refuse(err);
       const gate = this.ctx.gate;
       const ids = gate !== undefined && gate.readsCredentials ? REQUEST_FIELDS | CREDENTIAL_FIELDS : REQUEST_FIELDS;
@@ -291,7 +293,9 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const connection = fieldTokens(head, "connection");
     const upgrade = !tunnel && head.lower.includes("upgrade") && connection.includes("upgrade");
     const keepAlive = head.minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
-    const hop = { peer: this.socket.remoteAddress, port: this.socket.localPort, proto: "http" } as const;
+    HOP.peer = this.socket.remoteAddress;
+    HOP.port = this.socket.localPort;
+    const hop = HOP;
     let reqHead: Buffer = EMPTY;
     if (!tunnel) {
       const edit = forwardedEdit(head, connection, target.port, hop, cfg.forwarded ?? DEFAULT_FORWARDED);
@@ -484,7 +488,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
       const found = ex.respHead.next();
       if (found === null) return;
       if (found instanceof HttpError) return this.badResponse(ex, upstreamFault(found, "head"));
-      const err = responseScan.scanResponse(found.buf, found.span, this.ctx.config.limits);
+      const err = responseScan.scanResponse(ex.respHead.headBytes!, found, this.ctx.config.limits);
       if (err !== null) return this.badResponse(ex, upstreamFault(err, "head"));
       this.responseHead(ex, responseScan.responseHead());
     }
@@ -605,7 +609,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     this.enterTunnel(ex, up);
   }
 
-  private upgradeTunnel(ex: Exchange, head: ResponseHead, connection: string[]): void {
+  private upgradeTunnel(ex: Exchange, head: ResponseHead, connection: readonly string[]): void {
     ex.status = 101;
     this.upgraded = true;
     this.ctx.metrics.request(ex.route, 101);

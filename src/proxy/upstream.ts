@@ -129,6 +129,10 @@ const handlers: SocketHandler<Upstream> = {
   },
 };
 
+let lastKeyHost = "";
+let lastKeyPort = -1;
+let lastKey = "";
+
 export class UpstreamPool {
   private readonly idle = new Map<string, Upstream[]>();
   /** Open connections whose receive buffer is autotuned. */
@@ -155,7 +159,13 @@ export class UpstreamPool {
   }
 
   static key(t: Target): string {
-    return t.host + ":" + t.port;
+    // Requests after requests go to the same target: its key is made once, not per request.
+    if (t.host !== lastKeyHost || t.port !== lastKeyPort) {
+      lastKeyHost = t.host;
+      lastKeyPort = t.port;
+      lastKey = t.host + ":" + t.port;
+    }
+    return lastKey;
   }
 
   /** An idle connection to the target, most recently used first, or null. */
