@@ -245,6 +245,10 @@ export class HeadScan {
    */
   private readonly lastValue: string[] = new Array<string>(CMUX_INTERNAL).fill("");
   private lastTarget = "";
+  private readonly response: ResponseHead = (() => {
+    const names: string[] = [];
+    return { status: 0, reason: "", minor: 1, names, lower: names, values: [] };
+  })();
   private lastReason = "";
 
   has(id: number): boolean {
@@ -327,12 +331,20 @@ export class HeadScan {
     return -1;
   }
 
-  /** The response as a `ResponseHead` of the fields in `ids` (see `knownFields`). */
+  /**
+   * The response as a `ResponseHead` of the fields in `ids` (see `knownFields`): one object reused
+   * from response to response, valid until the next call. (A response's decisions are all made in
+   * the step that scans it; a request head, kept for its exchange, is a new one each time.)
+   */
   responseHead(ids = RESPONSE_FIELDS): ResponseHead {
-    const names: string[] = [];
-    const values: string[] = [];
-    this.collect(ids, names, values);
-    return { status: this.status, reason: this.reason(), minor: this.minor, names, lower: names, values };
+    const r = this.response;
+    r.names.length = 0;
+    r.values.length = 0;
+    this.collect(ids, r.names, r.values);
+    r.status = this.status;
+    r.reason = this.reason();
+    r.minor = this.minor;
+    return r;
   }
 
   private collect(ids: number, names: string[], values: string[]): void {
