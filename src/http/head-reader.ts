@@ -16,8 +16,8 @@ function concat(a: Uint8Array | null, b: Uint8Array): Uint8Array {
 export class HeadReader {
   /** Bytes received and not taken yet: a partial head, or what follows a complete one. */
   bytes: Uint8Array | null = null;
-  /** The bytes the head `next` last found is in (its span is an offset into them). */
-  headBytes: Uint8Array | null = null;
+  /** The bytes the head `next` last found is in, until `takeHeadBytes`. */
+  private headBytes: Uint8Array | null = null;
   private resume = 0;
 
   constructor(private readonly limits: HeadLimits) {}
@@ -31,8 +31,9 @@ export class HeadReader {
   }
 
   /**
-   * A complete head at the front: its span in `headBytes` (the bytes it was found in; what follows
-   * stays buffered), null while more bytes are needed, or the error (431 too large, 400 malformed).
+   * A complete head at the front: its span in the bytes it was found in (`takeHeadBytes`; what
+   * follows stays buffered), null while more bytes are needed, or the error (431 too large, 400
+   * malformed).
    */
   next(): HeadSpan | null | HttpError {
     const buf = this.bytes;
@@ -47,6 +48,17 @@ export class HeadReader {
     this.bytes = r.end === buf.length ? null : buf.subarray(r.end);
     this.headBytes = buf;
     return r;
+  }
+
+  /**
+   * The bytes the head `next` just found is in (its span is an offset into them), handed over once:
+   * the reader keeps no reference, so a long exchange (a slow reader's download) does not hold the
+   * whole read alive.
+   */
+  takeHeadBytes(): Uint8Array {
+    const b = this.headBytes!;
+    this.headBytes = null;
+    return b;
   }
 
   /** Takes the first `n` bytes (all when omitted): body or tunnel bytes that follow a head. */

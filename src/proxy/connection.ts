@@ -252,7 +252,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
         if (this.deadlineKind !== Deadline.Head) this.arm(Deadline.Head);
         return;
       }
-      const err = requestScan.scanRequest(this.input.headBytes!, found, this.ctx.config.limits);
+      const err = requestScan.scanRequest(this.input.takeHeadBytes(), found, this.ctx.config.limits);
       if (err !== null) return this.refuse(err);
       const gate = this.ctx.gate;
       const ids = gate !== undefined && gate.readsCredentials ? REQUEST_FIELDS | CREDENTIAL_FIELDS : REQUEST_FIELDS;
@@ -488,7 +488,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
       const found = ex.respHead.next();
       if (found === null) return;
       if (found instanceof HttpError) return this.badResponse(ex, upstreamFault(found, "head"));
-      const err = responseScan.scanResponse(ex.respHead.headBytes!, found, this.ctx.config.limits);
+      const err = responseScan.scanResponse(ex.respHead.takeHeadBytes(), found, this.ctx.config.limits);
       if (err !== null) return this.badResponse(ex, upstreamFault(err, "head"));
       this.responseHead(ex, responseScan.responseHead());
     }

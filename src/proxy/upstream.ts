@@ -27,9 +27,11 @@ export interface UpstreamOwner {
  * read return 512 KiB. */
 const RECEIVE_BUFFER_BYTES = 32 * 1024;
 /** Bytes in full reads a connection must have passed on, each written at once and none queued in
- * between, before its receive buffer is handed to autotuning: a client that stalls from the start
- * never gets there. */
-export const WIDEN_AFTER_BYTES = 256 * 1024;
+ * between, before its receive buffer is handed to autotuning. A write the kernel takes is not yet a
+ * write the client read: the client socket's send buffer (tcp_wmem, up to 4 MiB by default) and the
+ * client's own receive window absorb megabytes for a reader that reads nothing (slowhttptest's slow
+ * readers: ~1.7 MiB each). Past twice that default, the client has really been reading. */
+export const WIDEN_AFTER_BYTES = 8 * 1024 * 1024;
 /** Connections with an autotuned buffer, at most, per process. Each of them can leave one full read
  * (512 KiB) with us when its client stalls later, and stays so until it closes (see receive-buffer.ts
  * for why it is never narrowed again): 32 of them bound that to 16 MiB, whatever clients do. */
