@@ -2,8 +2,9 @@
 // the rest is ours to hold. The outbox holds it, tells the caller to pause its source (`send` returns
 // false), and flushes on `drain`. Memory held is bounded by what one source read can add while paused
 // (upstream sockets keep that to 64 KiB until their reader has shown it keeps up, see upstream.ts),
-// and queued bytes are copies of exactly the bytes left: a view would keep the whole read it came
-// from alive for as long as the peer stalls.
+// and what is queued is a copy of exactly the bytes left when it was queued: a view would keep the
+// whole read it came from alive for as long as the peer stalls. Once queued, the copy is written
+// down through views of itself, never copied again.
 
 import { noteRelayed } from "./reclaim";
 import type { ByteSocket } from "./socket";
@@ -64,7 +65,9 @@ export class Outbox {
       const n = this.socket.write(head);
       if (n < 0) break;
       if (n < head.length) {
-        queue[0] = own(head.subarray(n));
+        // A view, not a copy: what is queued is ours already (exact size), and copying the rest on
+        // every drain made a stalled reader's whole backlog into garbage once a second.
+        queue[0] = head.subarray(n);
         return false;
       }
       queue.shift();
