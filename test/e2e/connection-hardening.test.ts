@@ -173,17 +173,22 @@ describe("request bytes still queued for the upstream", () => {
     const up = pausingUpstream();
     try {
       const size = await bodyThatFillsTheOutbox(up);
+      const base = await clientBytes();
       const u = await startUpload(up.port, up, size);
       expect(await waitFor(u.allWritten, 5000)).toBe(true);
-      await clientBytesSettled(0);
+      // What the proxy read of this body: under load the kernel's buffers may take less of it than
+      // in the measuring run, and what the proxy never read is the client's to lose, not ours.
+      const clientHead = `POST /u HTTP/1.1\r\nHost: x\r\nX-Cmux-Port-Internal: ${up.port}\r\nContent-Length: ${size}\r\n\r\n`.length;
+      const accepted = (await clientBytesSettled(base)) - clientHead;
+      expect(accepted).toBeGreaterThan(0);
       // The upstream answers early, keep-alive, then reads the rest of the body as servers do.
       u.conn.socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
       expect(await waitFor(() => u.got().endsWith("\r\n\r\nok"), 3000)).toBe(true);
       await Bun.sleep(200);
       u.conn.socket.resume();
       // Every body byte the proxy accepted must reach the upstream it was meant for.
-      const delivered = await waitFor(() => u.conn.bytes - u.conn.headAt >= size, 3000);
-      expect({ delivered, missing: size - (u.conn.bytes - u.conn.headAt) }).toEqual({ delivered: true, missing: 0 });
+      const delivered = await waitFor(() => u.conn.bytes - u.conn.headAt >= accepted, 3000);
+      expect({ delivered, missing: accepted - (u.conn.bytes - u.conn.headAt) }).toEqual({ delivered: true, missing: 0 });
       // The next request for this upstream, from another client (the pool is shared; and whether
       // this client's connection stays open depends on whether the proxy had read the whole body
       // when the early answer came, which the machine's load decides): it must reach the upstream,
