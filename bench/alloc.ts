@@ -17,29 +17,11 @@ import { HeadScan } from "../src/http/head-scan";
 import { requestHeadBytes, responseHeadBytes } from "../src/http/outbound-head";
 import { decodeHead, parseRequestHead, parseResponseHead, serializeRequestHead, serializeResponseHead } from "../test/oracle/string-head";
 import { route } from "../src/route";
-import { browserRequest, moduleBody, modulePath, viteResponseHead } from "./dev/heads";
+import { EXCHANGES, type Exchange } from "./dev/heads";
 
 const LIMITS: HeadLimits = { maxHeadBytes: 64 * 1024, maxHeaders: 256 };
 const UPSTREAM = "127.0.0.1";
 
-type Pair = { name: string; request: Buffer; response: Buffer };
-
-const PAIRS: Pair[] = [
-  {
-    name: "wrk GET / (2 request fields, nginx's 5 response fields)",
-    request: Buffer.from("GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nX-Cmux-Port-Internal: 3000\r\n\r\n", "latin1"),
-    response: Buffer.from(
-      "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 01 Dec 2026 22:00:00 GMT\r\nContent-Type: text/plain\r\n" +
-        "Content-Length: 2\r\nConnection: keep-alive\r\n\r\nok",
-      "latin1",
-    ),
-  },
-  {
-    name: "browser module (Chromium's 16 request fields, Vite's 10 response fields)",
-    request: Buffer.from(browserRequest(modulePath(7), 3000), "latin1"),
-    response: Buffer.from(viteResponseHead(moduleBody(7).length, "1c4-q2Vb0Xh3") + moduleBody(7), "latin1"),
-  },
-];
 
 function span(buf: Uint8Array): HeadSpan {
   const s = findHeadEnd(buf, 0, buf.length, 0, LIMITS);
@@ -57,7 +39,7 @@ function withHead(head: string, body: Uint8Array | null): Buffer {
 
 let sink = 0;
 
-function stringPath(p: Pair): void {
+function stringPath(p: Exchange): void {
   const rs = span(p.request);
   const req = parseRequestHead(decodeHead(p.request, rs), LIMITS);
   if (!("names" in req)) throw new Error(req.reason);
@@ -80,7 +62,7 @@ function stringPath(p: Pair): void {
 const requestScan = new HeadScan();
 const responseScan = new HeadScan();
 
-function bytePath(p: Pair): void {
+function bytePath(p: Exchange): void {
   const rs = span(p.request);
   const err = requestScan.scanRequest(p.request, rs, LIMITS);
   if (err !== null) throw new Error(err.reason);
@@ -106,7 +88,7 @@ function cells(): Record<string, number> {
 }
 
 /** Cells allocated by `n` exchanges, by type, after a full collection (less what counting itself allocates). */
-function window(run: (p: Pair) => void, p: Pair, n: number): Record<string, number> {
+function window(run: (p: Exchange) => void, p: Exchange, n: number): Record<string, number> {
   gcAndSweep();
   const a = cells();
   const calib = cells();
@@ -128,7 +110,7 @@ function total(c: Record<string, number>): number {
 type Measured = { cellsPerExchange: number; byType: Record<string, number>; linear: boolean; nsPerExchange: number };
 
 /** The fastest of five loops of 50,000 exchanges (GC included): on a shared machine the others are slowed by other work. */
-function timePerExchange(run: (p: Pair) => void, p: Pair): number {
+function timePerExchange(run: (p: Exchange) => void, p: Exchange): number {
   for (let i = 0; i < 50_000; i++) run(p); // let the JIT settle
   const iterations = 50_000;
   let best = Infinity;
@@ -140,7 +122,7 @@ function timePerExchange(run: (p: Pair) => void, p: Pair): number {
   return best;
 }
 
-function cellsPerExchange(run: (p: Pair) => void, p: Pair, ns: number): Measured {
+function cellsPerExchange(run: (p: Exchange) => void, p: Exchange, ns: number): Measured {
   const n = 200;
   const one = window(run, p, n);
   const two = window(run, p, 2 * n);
@@ -152,8 +134,8 @@ function cellsPerExchange(run: (p: Pair) => void, p: Pair, ns: number): Measured
 }
 
 // Timing first, for every pair and path: full GCs and heap statistics slow whatever runs after them.
-const times = PAIRS.map((p) => ({ strings: timePerExchange(stringPath, p), bytes: timePerExchange(bytePath, p) }));
-const rows = PAIRS.map((p, i) => ({
+const times = EXCHANGES.map((p) => ({ strings: timePerExchange(stringPath, p), bytes: timePerExchange(bytePath, p) }));
+const rows = EXCHANGES.map((p, i) => ({
   pair: p.name,
   strings: cellsPerExchange(stringPath, p, times[i]!.strings),
   bytes: cellsPerExchange(bytePath, p, times[i]!.bytes),

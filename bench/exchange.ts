@@ -17,7 +17,7 @@ import type { ByteSocket } from "../src/net/socket";
 import { ClientConnection } from "../src/proxy/connection";
 import { Upstream, UpstreamPool, type UpstreamOwner } from "../src/proxy/upstream";
 import type { Target } from "../src/route";
-import { browserRequest, moduleBody, modulePath, viteResponseHead } from "./dev/heads";
+import { EXCHANGES, type Exchange } from "./dev/heads";
 
 configureLog("silent", false);
 
@@ -47,24 +47,6 @@ class InstantPool extends UpstreamPool {
   }
 }
 
-type Case = { name: string; request: Buffer; response: Buffer };
-
-const CASES: Case[] = [
-  {
-    name: "wrk GET / (2 request fields, nginx's 5 response fields)",
-    request: Buffer.from("GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nX-Cmux-Port-Internal: 3000\r\n\r\n", "latin1"),
-    response: Buffer.from(
-      "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 01 Dec 2026 22:00:00 GMT\r\nContent-Type: text/plain\r\n" +
-        "Content-Length: 2\r\nConnection: keep-alive\r\n\r\nok",
-      "latin1",
-    ),
-  },
-  {
-    name: "browser module (Chromium's 16 request fields, Vite's 10 response fields)",
-    request: Buffer.from(browserRequest(modulePath(7), 3000), "latin1"),
-    response: Buffer.from(viteResponseHead(moduleBody(7).length, "1c4-q2Vb0Xh3") + moduleBody(7), "latin1"),
-  },
-];
 
 function proxy(): { conn: ClientConnection; pool: InstantPool } {
   const deadlines = new Deadlines(() => 0);
@@ -80,13 +62,13 @@ function proxy(): { conn: ClientConnection; pool: InstantPool } {
 }
 
 /** One exchange: the request read, the response read; each read a new Buffer, as from a socket. */
-function exchange(conn: ClientConnection, pool: InstantPool, c: Case): void {
+function exchange(conn: ClientConnection, pool: InstantPool, c: Exchange): void {
   conn.onData(Buffer.from(c.request));
   const up = pool.last!;
   up.owner!.onUpstreamData(up, Buffer.from(c.response));
 }
 
-async function measure(c: Case) {
+async function measure(c: Exchange) {
   const { conn, pool } = proxy();
   conn.onData(Buffer.from(c.request));
   await Promise.resolve();
@@ -122,7 +104,7 @@ async function measure(c: Case) {
 }
 
 const results = [];
-for (const c of process.env.EXCHANGE_CASE === undefined ? CASES : [CASES[Number(process.env.EXCHANGE_CASE)]!]) results.push(await measure(c));
+for (const c of process.env.EXCHANGE_CASE === undefined ? EXCHANGES : [EXCHANGES[Number(process.env.EXCHANGE_CASE)]!]) results.push(await measure(c));
 if (process.argv.includes("--json")) console.log(JSON.stringify(results));
 else {
   console.log("| exchange | CPU ns per exchange | JSC cells per exchange | by type |\n| --- | ---: | ---: | --- |");

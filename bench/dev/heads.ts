@@ -1,6 +1,7 @@
 // Heads as a browser and a dev server send them: a Chromium module request (15 fields, about 700
 // bytes with its cookie, routed by X-Cmux-Port-Internal as an ingress forwards it) and Vite's
-// answer for a module (10 fields). Shared by the page-load client, its upstream and bench/alloc.ts.
+// answer for a module (10 fields). Shared by the page-load client, its upstream, bench/alloc.ts and
+// bench/exchange.ts.
 
 const COOKIE =
   "_ga=GA1.1.1690349123.1733011200; theme=dark; session=eyJ1c2VyIjoiZGV2IiwiZXhwIjoxNzMzMDk3NjAwfQ.Zm9vYmFy; " +
@@ -61,3 +62,24 @@ export function viteResponseHead(length: number, etag: string): string {
     `\r\n`
   );
 }
+
+/** A request head and its whole response (head and body), as the per-exchange tools replay them. */
+export type Exchange = { name: string; request: Buffer; response: Buffer };
+
+/** wrk's small GET against nginx's answer, and the browser's module request against Vite's. */
+export const EXCHANGES: readonly Exchange[] = [
+  {
+    name: "wrk GET / (2 request fields, nginx's 5 response fields)",
+    request: Buffer.from("GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nX-Cmux-Port-Internal: 3000\r\n\r\n", "latin1"),
+    response: Buffer.from(
+      "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 01 Dec 2026 22:00:00 GMT\r\nContent-Type: text/plain\r\n" +
+        "Content-Length: 2\r\nConnection: keep-alive\r\n\r\nok",
+      "latin1",
+    ),
+  },
+  {
+    name: "browser module (Chromium's 16 request fields, Vite's 10 response fields)",
+    request: Buffer.from(browserRequest(modulePath(7), 3000), "latin1"),
+    response: Buffer.from(viteResponseHead(moduleBody(7).length, "1c4-q2Vb0Xh3") + moduleBody(7), "latin1"),
+  },
+];
