@@ -56,7 +56,7 @@ function bit(name: KnownName): number {
   return 1 << known(name);
 }
 
-export const NO_EDIT: HeadEdit = { drop: 0, append: Buffer.alloc(0) };
+const NO_EDIT: HeadEdit = { drop: 0, append: Buffer.alloc(0) };
 const DROP_HOST = idSet(["host"]);
 const DROP_FORWARDED = idSet([XFF, XFP, XFH, XFPORT]);
 

@@ -9,7 +9,7 @@
 // (test/http/head-scan.test.ts runs both over the parser tables and the fuzz corpus).
 
 import { HttpError } from "./errors";
-import type { Fields, HeadLimits, HeadSpan, RequestHead, ResponseHead } from "./head-parser";
+import type { HeadLimits, HeadSpan, RequestHead, ResponseHead } from "./head-parser";
 import { isTchar } from "./token";
 
 const TAB = 9;
@@ -68,7 +68,7 @@ export function known(name: KnownName): number {
   return KNOWN.indexOf(name) + 1;
 }
 
-/** A set of ids as the bits of one number (for `knownFields` and `seen`). */
+/** A set of ids as the bits of one number (for `requestHead` and `seen`). */
 export function idSet(names: readonly KnownName[]): number {
   let bits = 0;
   for (const n of names) bits |= 1 << known(n);
@@ -302,18 +302,9 @@ export class HeadScan {
   }
 
   /**
-   * The fields whose id has its bit set in `ids`, as the `Fields` the routing and framing functions
-   * read: their lowercase names (constant strings) and decoded values, in order. No other field is
-   * decoded.
+   * The request as a `RequestHead` of the fields whose id has its bit set in `ids`: their lowercase
+   * names (constant strings) and decoded values, in order; no other field is decoded.
    */
-  knownFields(ids: number): Fields {
-    const names: string[] = [];
-    const values: string[] = [];
-    this.collect(ids, names, values);
-    return { names, lower: names, values };
-  }
-
-  /** The request as a `RequestHead` of the fields in `ids` (see `knownFields`). */
   requestHead(ids = REQUEST_FIELDS): RequestHead {
     const names: string[] = [];
     const values: string[] = [];
@@ -321,7 +312,7 @@ export class HeadScan {
     return { method: this.method(), target: this.target(), minor: this.minor, names, lower: names, values };
   }
 
-  /** The scan's index of field k of a head read with `ids` (`requestHead`, `knownFields`), or -1. */
+  /** The scan's index of field k of a head read with `ids` (`requestHead`), or -1. */
   fieldIndex(ids: number, k: number): number {
     for (let i = 0; i < this.count; i++) {
       const id = this.id[i]!;
@@ -332,7 +323,7 @@ export class HeadScan {
   }
 
   /**
-   * The response as a `ResponseHead` of the fields in `ids` (see `knownFields`): one object reused
+   * The response as a `ResponseHead` of the fields in `ids` (as `requestHead`): one object reused
    * from response to response, valid until the next call. (A response's decisions are all made in
    * the step that scans it; a request head, kept for its exchange, is a new one each time.)
    */

@@ -8,7 +8,7 @@ import type { HeadEdit } from "../../src/http/forwarded";
 import { HttpError } from "../../src/http/errors";
 import type { Fields, HeadLimits, HeadSpan, RequestHead, ResponseHead } from "../../src/http/head-parser";
 import { HeadScan } from "../../src/http/head-scan";
-import { requestHeadBytes, responseHeadBytes } from "../../src/http/outbound-head";
+import { fieldLines, requestHeadBytes, responseHeadBytes } from "../../src/http/outbound-head";
 
 const scan = new HeadScan();
 
@@ -52,15 +52,10 @@ export function parseResponseHead(text: string, limits: HeadLimits): ResponseHea
 
 const LIMITS: HeadLimits = { maxHeadBytes: 1 << 20, maxHeaders: 1 << 12 };
 
-function fieldLines(f: Fields): string {
-  let out = "";
-  for (let i = 0; i < f.names.length; i++) out += `${f.names[i]}: ${f.values[i]}\r\n`;
-  return out;
-}
-
 /** Scans the bytes a peer would send for `text` + fields; throws if the scanner refuses them. */
 function scanned(startLine: string, f: Fields, side: "request" | "response"): HeadScan {
-  const buf = Buffer.from(startLine + "\r\n" + fieldLines(f) + "\r\n", "latin1");
+  const lines = fieldLines(f.names.map((n, i) => `${n}: ${f.values[i]}`)).toString("latin1");
+  const buf = Buffer.from(startLine + "\r\n" + lines + "\r\n", "latin1");
   const err = side === "request" ? scan.scanRequest(buf, { start: 0, end: buf.length }, LIMITS) : scan.scanResponse(buf, { start: 0, end: buf.length }, LIMITS);
   if (err !== null) throw new Error(`the scanner refused the table's head: ${err.status} ${err.reason}`);
   return scan;
