@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole CI (.ci/run: apt packages, bun install, shim build, bun test) inside a Debian +
+# Runs the whole CI (.ci/run: apt packages, bun install, shim build, bun run test) inside a Debian +
 # Bun container, for machines with Docker but without the toolchain. Works on a copy of the
 # checkout, so the container never writes into it. --privileged because the shipping tests chroot
 # into the image's root filesystem with its own mount and PID namespaces (unshare), as Docker would.

@@ -171,7 +171,7 @@ test("llhttp and the proxy read valid and mutated messages the same way", async 
       `  the proxy accepted, llhttp refused or read otherwise (known differences):\n${top(lenient)}\n` +
       `  the proxy refused what llhttp accepted:\n${top(stricter)}`,
   );
-  const replay = `FUZZ_SEED=${seed}${process.env.FUZZ_ITERATIONS ? ` FUZZ_ITERATIONS=${N}` : ""} bun test ${FILE}`;
+  const replay = `FUZZ_SEED=${seed}${process.env.FUZZ_ITERATIONS ? ` FUZZ_ITERATIONS=${N}` : ""} bun run test ${FILE}`;
   expect({ replay, findings: findings.slice(0, 5) }).toEqual({ replay, findings: [] });
   expect(agreed).toBeGreaterThan(N / 2);
 }, 60_000);

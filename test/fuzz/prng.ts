@@ -1,6 +1,6 @@
 // Seeded randomness for the property tests: every run draws its inputs from one 32-bit seed, printed
 // when a property fails, so `FUZZ_SEED=<seed>` replays exactly that run. `FUZZ_ITERATIONS` scales how
-// many inputs each property tries (the defaults keep `bun test` quick).
+// many inputs each property tries (the defaults keep `bun run test` quick).
 
 import { randomInt } from "node:crypto";
 
@@ -109,7 +109,7 @@ export function withSeed(file: string, body: (rng: Rng, note: (input: string) =>
     const err = e instanceof Error ? e : new Error(String(e));
     err.message =
       `${err.message}\n  fuzz seed ${seed}; failing input: "${escapeBytes(current)}"` +
-      `\n  replay: FUZZ_SEED=${seed}${process.env.FUZZ_ITERATIONS ? ` FUZZ_ITERATIONS=${process.env.FUZZ_ITERATIONS}` : ""} bun test ${file}`;
+      `\n  replay: FUZZ_SEED=${seed}${process.env.FUZZ_ITERATIONS ? ` FUZZ_ITERATIONS=${process.env.FUZZ_ITERATIONS}` : ""} bun run test ${file}`;
     throw err;
   }
 }

@@ -60,7 +60,17 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
   return { code, out: o + e };
 }
 
-export function rssKiB(pid: number): number {
+function statusKiB(pid: number, field: string): number {
   const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)![1]);
+}
+
+export function rssKiB(pid: number): number {
+  return statusKiB(pid, "VmRSS");
+}
+
+/** Resident anonymous memory (heap, buffers): RSS without the executable's pages, which the first
+ * use of a code path reads in from the file (shared, and given back under memory pressure). */
+export function anonRssKiB(pid: number): number {
+  return statusKiB(pid, "RssAnon");
 }

@@ -48,7 +48,7 @@ test("make builds cleanly with -Wall -Wextra -Werror", async () => {
   const symbols = await run(["nm", "-D", "--defined-only", out]);
   const exported = symbols.stdout.split("\n").filter(Boolean).map((l) => l.split(" ").pop());
   expect(exported.sort()).toEqual(["bind", "connect", "getaddrinfo"]);
-  // The build's own 60 s, not bun test's default 5 s: a compile on a busy machine takes longer.
+  // The build's own 60 s, not the 30 s default of `bun run test`: a compile on a busy machine takes longer.
 }, 60_000);
 
 describe("workspace detection (bind 127.0.0.1 shows the IP chosen)", () => {

@@ -1,4 +1,4 @@
-// The two load tests too long for every `bun test` (run with CMUX_HEAVY=1, under `ulimit -n 65536`):
+// The two load tests too long for every `bun run test` (run with CMUX_HEAVY=1, under `ulimit -n 65536`):
 // 10,000 concurrent idle connections while other clients are still served, and a 1 GiB response to a
 // client that reads 1 MiB/s, with the proxy's memory bounded throughout.
 

@@ -8,7 +8,7 @@ import { hostTarget, TARGETS } from "../../scripts/targets";
 import { BUILD_TIMEOUT_MS, releaseBuild, type ReleaseBuild } from "./release-build";
 
 // Each test moves a ~110 MB binary around; on a loaded 2-core machine that can take longer than
-// the 30 s default from test/setup.ts.
+// the 30 s default of `bun run test`.
 setDefaultTimeout(60_000);
 
 let build: ReleaseBuild;

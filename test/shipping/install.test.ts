@@ -17,7 +17,7 @@ const NOBODY = 65534;
 const host = hostTarget();
 
 // Each test moves a ~110 MB binary around; on a loaded 2-core machine that can take longer than
-// the 30 s default from test/setup.ts.
+// the 30 s default of `bun run test`.
 setDefaultTimeout(60_000);
 
 let build: ReleaseBuild;
