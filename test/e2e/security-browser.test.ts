@@ -41,7 +41,9 @@ beforeAll(async () => {
   const policy = parsePolicy({ authToken: TOKEN, authLoopback: true }, {}, () => "") as Policy;
   proxy = startTestProxy({}, "127.0.0.1", { policy });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 30_000 });
-});
+  // Chromium's first start on a fresh machine builds its caches: the launch's own 30 s, which says
+  // what failed, comes before the hook's.
+}, 60_000);
 afterAll(async () => {
   await browser?.close();
   await proxy?.stop();
