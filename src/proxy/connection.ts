@@ -270,7 +270,9 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const absoluteHost = absoluteFormHost(head.target);
     if (absoluteHost !== null) overrideHost(head, absoluteHost);
     this.head = head;
-    const admin = adminReply(head, this.peer(), this.ctx.admin);
+    // Read once: each read of the socket's address makes a new string.
+    const peer = this.peer();
+    const admin = adminReply(head, peer, this.ctx.admin);
     if (admin instanceof Promise) return this.awaitAdmin(admin);
     if (admin !== null) return this.answerAdmin(admin);
     const cfg = this.ctx.config;
@@ -280,7 +282,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     let values: FieldValues | null = null;
     if (this.ctx.gate !== undefined) {
       // Before anything reaches for the upstream: a refused request never touches it.
-      const refusal = this.ctx.gate.admit(head, target, this.peer());
+      const refusal = this.ctx.gate.admit(head, target, peer);
       if (refusal !== null) return this.answer(refusal);
       values = scanIndexed(this.ctx.gate.credentialEdits(head), ids);
     }
@@ -293,7 +295,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     const connection = fieldTokens(head, "connection");
     const upgrade = !tunnel && head.lower.includes("upgrade") && connection.includes("upgrade");
     const keepAlive = head.minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
-    HOP.peer = this.socket.remoteAddress;
+    HOP.peer = peer;
     HOP.port = this.socket.localPort;
     const hop = HOP;
     let reqHead: Buffer = EMPTY;
@@ -307,7 +309,7 @@ export class ClientConnection implements UpstreamOwner, SocketEvents, Expiring {
     this.ex = ex;
     if (this.logged?.head) this.logged.ex = ex;
     this.phase = Phase.Exchange;
-    if (log.level >= DEBUG) log.debug(`${this.peer()} ${head.method} ${head.target} -> ${target.host}:${target.port}`);
+    if (log.level >= DEBUG) log.debug(`${peer} ${head.method} ${head.target} -> ${target.host}:${target.port}`);
 
     const up = tunnel ? null : this.ctx.pool.take(UpstreamPool.key(target), this);
     if (up !== null) this.sendRequest(ex, up);

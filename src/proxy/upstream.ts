@@ -57,6 +57,7 @@ export class Upstream implements Expiring {
   attach(s: ByteSocket): void {
     this.socket = s;
     this.out = new Outbox(s);
+    this.pool.track(this);
   }
 
   /** After the owner passed a read on: its reader took every byte at once, or it had to queue. Only
@@ -74,6 +75,7 @@ export class Upstream implements Expiring {
 
   close(): void {
     this.owner = null;
+    this.deadline = 0;
     this.pool.discard(this);
     this.socket.end();
   }
@@ -175,7 +177,6 @@ export class UpstreamPool {
     const list = this.idle.get(key);
     const up = list?.pop();
     if (up === undefined) return null;
-    this.deadlines.remove(up);
     up.deadline = 0;
     up.reused = true;
     up.owner = owner;
@@ -240,7 +241,6 @@ export class UpstreamPool {
     }
     list.push(up);
     up.deadline = this.deadlines.after(this.idleSeconds);
-    this.deadlines.add(up);
   }
 
   /**
@@ -252,16 +252,23 @@ export class UpstreamPool {
     up.owner = null;
     up.out.closeWhenFlushed();
     up.deadline = this.deadlines.after(this.idleSeconds);
+  }
+
+  /** An open connection is watched by the deadline sweep for as long as it lives: its deadline is 0
+   * except while it idles in the pool or is retired. Adding it to and removing it from the sweep's
+   * set on every request it served cost more than the whole pool lookup. */
+  track(up: Upstream): void {
     this.deadlines.add(up);
   }
 
+  /** The connection is going away: out of the pool and out of the sweep. */
   discard(up: Upstream): void {
+    this.deadlines.remove(up);
     const list = this.idle.get(up.key);
     if (list === undefined) return;
     const i = list.indexOf(up);
     if (i === -1) return;
     list.splice(i, 1);
-    this.deadlines.remove(up);
     if (list.length === 0) this.idle.delete(up.key);
   }
 
