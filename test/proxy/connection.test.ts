@@ -61,6 +61,20 @@ describe("exchanges", () => {
     expect(up.read()).toBe("");
   });
 
+  test("a pooled upstream taken again is not closed by the idle deadline it had in the pool", async () => {
+    const { c, up } = await keptAlive();
+    c.pass(POOL_IDLE_S - 1);
+    c.send(get("/second"));
+    expect(c.pool.attempts).toHaveLength(1);
+    // Past the pool's deadline, well before the first-byte one (TEST_LIMITS.upstreamTimeout).
+    c.pass(1 + LATE_S * 2);
+    expect(up.socket.closedBy()).toBeNull();
+    expect(requestLines(up.read())).toEqual(["GET /second HTTP/1.1"]);
+    up.send(ok("two"));
+    expect(c.read()).toEndWith("\r\n\r\ntwo");
+    expect(c.socket.closedBy()).toBeNull();
+  });
+
   test("pipelining: two requests in one read are forwarded one at a time and answered in order", async () => {
     const { c, up } = await connected(get("/a") + get("/b"));
     expect(requestLines(up.read())).toEqual(["GET /a HTTP/1.1"]);
