@@ -75,7 +75,6 @@ export class Upstream implements Expiring {
 
   close(): void {
     this.owner = null;
-    this.deadline = 0;
     this.pool.discard(this);
     this.socket.end();
   }

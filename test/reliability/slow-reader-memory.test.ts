@@ -46,7 +46,7 @@ function clientsOf(port: number): number {
 
 /** Anonymous RSS once it holds still (two readings half a second apart within 256 KiB), or after `ms`:
  * what a burst freed goes back to the system over a moment (a collection, the allocator returning pages). */
-async function settledRss(ms: number): Promise<number> {
+async function settledAnonRss(ms: number): Promise<number> {
   const deadline = Date.now() + ms;
   let last = anonRssKiB(proxy.proc.pid);
   for (;;) {
@@ -81,7 +81,7 @@ test(`${READERS} slowhttptest slow readers: at most ${PER_READER_KIB} KiB each w
     // Every reader connected.
     expect(await waitFor(() => clientsOf(proxy.ports[0]!) >= READERS, 15_000, 100)).toBe(true);
     // The burst that filled the kernel's buffers leaves garbage the proxy collects once traffic calms.
-    during = await settledRss(8000);
+    during = await settledAnonRss(8000);
     fullDuring = rssKiB(pid);
     // Still all there: the memory measured is theirs.
     expect(clientsOf(proxy.ports[0]!)).toBe(READERS);
@@ -91,7 +91,7 @@ test(`${READERS} slowhttptest slow readers: at most ${PER_READER_KIB} KiB each w
   }
   expect(await waitFor(() => socketCount(pid) <= idleSockets, 10_000, 100)).toBe(true);
   const gone = performance.now();
-  const after = await settledRss(8000);
+  const after = await settledAnonRss(8000);
   const back = (performance.now() - gone) / 1000;
 
   const perReader = (during - baseline) / READERS;
